@@ -1,0 +1,142 @@
+"""The interactive pattern every chapter uses.
+
+Under papermill (``interactive=False``) a chapter shows static figures for its parameters. In JupyterLab a
+``ControlPanel`` shows ipywidgets controls above live figures: each change recomputes the model and updates
+the figures *in place* (traces and layout patched inside one ``batch_update``, so there is no flicker and no
+new output cell), and a "save scenario" button writes the current values into the user's scenario overlay,
+validated and atomically.
+
+A chapter provides a ``render(**values) -> {name: Figure | DataFrame | str}`` function built from ``lib``
+and a dict of controls whose names are render's keyword arguments. Tests drive ``panel.controls`` in code
+and read ``panel.figures``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import display
+
+from .chapter import show
+from .errors import InputError
+from .i18n import t
+
+Rendered = Mapping[str, Any]
+
+
+def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
+    """Make ``target`` show ``new`` without replacing the widget (no flicker, view state kept)."""
+    same_shape = len(target.data) == len(new.data) and all(
+        a.type == b.type for a, b in zip(target.data, new.data)
+    )
+    if not same_shape:
+        target.data = ()
+        target.add_traces(new.data)
+    with target.batch_update():
+        if same_shape:
+            for old_trace, new_trace in zip(target.data, new.data):
+                old_trace.update(new_trace.to_plotly_json(), overwrite=True)
+        target.update_layout(new.layout.to_plotly_json(), overwrite=True)
+
+
+def _as_html(value: Any) -> str:
+    if isinstance(value, pd.DataFrame):
+        return value.to_html(classes="cb-table", border=0, na_rep="–")
+    if isinstance(value, pd.io.formats.style.Styler):
+        return value.to_html()
+    return f"<div class='cb-text'>{value}</div>" if isinstance(value, str) and value.startswith("<") else f"<p>{html.escape(str(value))}</p>"
+
+
+class ControlPanel:
+    """Controls plus live outputs. ``display(interactive)`` is the one call a notebook makes."""
+
+    def __init__(
+        self,
+        controls: Mapping[str, widgets.ValueWidget],
+        render: Callable[..., Rendered],
+        *,
+        lang: str,
+        save: Callable[[dict[str, Any]], Path] | None = None,
+        columns: int = 2,
+    ) -> None:
+        self.controls = dict(controls)
+        self.render = render
+        self.lang = lang
+        self._save = save
+        self.status = widgets.HTML()
+        self.last_error: str | None = None
+        first = render(**self.values)
+        self.figures: dict[str, go.FigureWidget] = {}
+        self.panes: dict[str, widgets.HTML] = {}
+        for name, value in first.items():
+            if isinstance(value, go.Figure):
+                self.figures[name] = go.FigureWidget(value)
+            else:
+                self.panes[name] = widgets.HTML(_as_html(value))
+        self._static = first
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self._columns = columns
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The controls' current values, keyed as ``render`` expects them."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _on_change(self, _change: dict) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute from the current control values and patch every output in place."""
+        try:
+            result = self.render(**self.values)
+        except InputError as exc:  # a combination of controls the model rejects: say why, keep old charts
+            self.last_error = str(exc)
+            self.status.value = f"<span class='cb-error'>{html.escape(str(exc))}</span>"
+            return
+        self.last_error = None
+        self.status.value = ""
+        for name, value in result.items():
+            if name in self.figures:
+                update_in_place(self.figures[name], value)
+            elif name in self.panes:
+                self.panes[name].value = _as_html(value)
+
+    def save(self, _button: object = None) -> Path | None:
+        """Write the current values into the user's scenario overlay (validated, atomic)."""
+        if self._save is None:
+            return None
+        try:
+            path = self._save(self.values)
+        except InputError as exc:
+            self.status.value = f"<span class='cb-error'>{html.escape(str(exc))}</span>"
+            return None
+        self.status.value = html.escape(t("common.saved_to", self.lang, path=str(path)))
+        return path
+
+    def widget(self) -> widgets.Widget:
+        """The control panel as one widget: controls in a grid, then outputs."""
+        items = list(self.controls.values())
+        if self._save is not None:
+            button = widgets.Button(description=t("common.save_scenario", self.lang), icon="save")
+            button.on_click(self.save)
+            items.append(button)
+        grid = widgets.GridBox(
+            items, layout=widgets.Layout(grid_template_columns=f"repeat({self._columns}, minmax(0, 1fr))")
+        )
+        return widgets.VBox([grid, self.status, *self.panes.values(), *self.figures.values()])
+
+    def display(self, interactive: bool) -> None:
+        """Show live controls in JupyterLab, or the static outputs for the current values in a report."""
+        if interactive:
+            display(self.widget())
+            return
+        for value in self._static.values():
+            show(value)

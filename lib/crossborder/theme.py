@@ -1,0 +1,53 @@
+"""The one chart template: fonts, colours and size shared by every figure in the workbook.
+
+Figures are sized to fit an A4 portrait page (about 660 px wide) so that axis titles are never cut in a
+PDF, and name the CJK font explicitly so that Chinese renders the same on every machine.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+TEMPLATE = "crossborder"
+FONT_FAMILY = "Noto Sans CJK TC, Noto Sans TC, Microsoft JhengHei, PingFang TC, sans-serif"
+WIDTH = 660
+HEIGHT = 400
+# Colour-blind-safe qualitative palette (Okabe-Ito), first colour the workbook's accent.
+COLORWAY = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+# Red / amber / green for status, and the risk-band scale (low -> critical).
+RAG = {"green": "#2E8B57", "amber": "#E6A700", "red": "#C0392B", "grey": "#9E9E9E"}
+SEQUENTIAL = ["#F7FBFF", "#C6DBEF", "#6BAED6", "#2171B5", "#08306B"]
+
+
+def _build_template() -> go.layout.Template:
+    tpl = go.layout.Template(pio.templates["plotly_white"])
+    tpl.layout.update(
+        font=dict(family=FONT_FAMILY, size=12, color="#222"),
+        title=dict(font=dict(size=15), x=0.0, xanchor="left"),
+        colorway=COLORWAY,
+        width=WIDTH,
+        height=HEIGHT,
+        margin=dict(l=60, r=20, t=60, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0),
+        hoverlabel=dict(font_family=FONT_FAMILY),
+    )
+    return tpl
+
+
+def register() -> None:
+    """Register the workbook template and make it the default for every new figure."""
+    if TEMPLATE not in pio.templates:
+        pio.templates[TEMPLATE] = _build_template()
+    pio.templates.default = TEMPLATE
+
+
+def figure(title: str, *, height: int = HEIGHT, **layout: object) -> go.Figure:
+    """An empty figure on the workbook template, with its title (already in the report's language)."""
+    register()
+    fig = go.Figure(layout=dict(template=TEMPLATE, height=height, **layout))
+    fig.update_layout(title_text=title)
+    return fig
+
+
+register()
