@@ -42,14 +42,15 @@ def show(value: Any) -> None:
     if isinstance(value, go.Figure):
         value.show(config=PLOTLY_CONFIG)
     elif isinstance(value, pd.DataFrame):
-        display(HTML(value.to_html(classes="cb-table", border=0, na_rep="–")))
+        plain_index = isinstance(value.index, pd.RangeIndex)  # a 0..n-1 index means nothing to a reader
+        display(HTML(value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index)))
     elif isinstance(value, str):
         display(Markdown(value))
     else:
         display(value)
 
 
-def headline(chapter: str, text: str, key_figure: str, *, value: float | None = None, unit: str | None = None) -> dict:
+def headline(chapter: str, text: str, key_figure: str, *, value: float | None = None, unit: str | None = None) -> None:
     """Publish the chapter's headline: one sentence and its key figure, in the report's language.
 
     ``chapter`` is the notebook's stem (e.g. ``"01_market_selection"``); ``value``/``unit`` carry the key
@@ -58,7 +59,6 @@ def headline(chapter: str, text: str, key_figure: str, *, value: float | None = 
     data = {"chapter": chapter, "text": text, "key_figure": key_figure, "value": value, "unit": unit}
     markdown = f"> **{key_figure}** · {text}"
     display({HEADLINE_MIME: data, "text/markdown": markdown, "text/plain": f"{key_figure} · {text}"}, raw=True)
-    return data
 
 
 def callout(text: str) -> None:

@@ -42,6 +42,8 @@ def catalogue() -> dict[str, dict[str, str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for key, texts in data.items():
             where = f"{path.name}: key '{key}'"
+            if not isinstance(key, str):  # YAML 1.1 reads yes/no/on/off as booleans
+                raise InputError(f"{where}: expected a text key, found {key!r} (quote it or rename it)")
             if not isinstance(texts, dict) or set(texts) != set(LANGS):
                 found = sorted(texts) if isinstance(texts, dict) else texts
                 raise InputError(f"{where}: expected exactly the languages {', '.join(LANGS)}, found {found!r}")

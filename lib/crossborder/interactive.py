@@ -48,7 +48,7 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
 
 def _as_html(value: Any) -> str:
     if isinstance(value, pd.DataFrame):
-        return value.to_html(classes="cb-table", border=0, na_rep="–")
+        return value.to_html(classes="cb-table", border=0, na_rep="–", index=not isinstance(value.index, pd.RangeIndex))
     if isinstance(value, pd.io.formats.style.Styler):
         return value.to_html()
     return f"<div class='cb-text'>{value}</div>" if isinstance(value, str) and value.startswith("<") else f"<p>{html.escape(str(value))}</p>"
@@ -72,18 +72,34 @@ class ControlPanel:
         self._save = save
         self.status = widgets.HTML()
         self.last_error: str | None = None
-        first = render(**self.values)
-        self.figures: dict[str, go.FigureWidget] = {}
-        self.panes: dict[str, widgets.HTML] = {}
-        for name, value in first.items():
-            if isinstance(value, go.Figure):
-                self.figures[name] = go.FigureWidget(value)
-            else:
-                self.panes[name] = widgets.HTML(_as_html(value))
-        self._static = first
+        self._columns = columns
+        self._static = render(**self.values)
+        self._live: tuple[dict[str, go.FigureWidget], dict[str, widgets.HTML]] | None = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        self._columns = columns
+
+    def _outputs(self) -> tuple[dict[str, go.FigureWidget], dict[str, widgets.HTML]]:
+        # Live widgets are built on first use only: a report never needs them (and a FigureWidget
+        # carries plotly.js in its widget state, megabytes in an executed notebook).
+        if self._live is None:
+            figures, panes = {}, {}
+            for name, value in self._static.items():
+                if isinstance(value, go.Figure):
+                    figures[name] = go.FigureWidget(value)
+                else:
+                    panes[name] = widgets.HTML(_as_html(value))
+            self._live = (figures, panes)
+        return self._live
+
+    @property
+    def figures(self) -> dict[str, go.FigureWidget]:
+        """The live figures, updated in place by every control change."""
+        return self._outputs()[0]
+
+    @property
+    def panes(self) -> dict[str, widgets.HTML]:
+        """Live tables and texts."""
+        return self._outputs()[1]
 
     @property
     def values(self) -> dict[str, Any]:
@@ -103,6 +119,9 @@ class ControlPanel:
             return
         self.last_error = None
         self.status.value = ""
+        self._static = dict(result)
+        if self._live is None:
+            return
         for name, value in result.items():
             if name in self.figures:
                 update_in_place(self.figures[name], value)

@@ -72,7 +72,7 @@ def syllabus_table(syllabus: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def terms_per_section_figure(glossary: pd.DataFrame, syllabus: pd.DataFrame, lang: str,
                              matches: pd.DataFrame | None = None) -> go.Figure:
-    """Bar chart: how many terms of art each section introduces (and how many match a search)."""
+    """Bar chart: how many terms of art each section introduces (and, with a search, how many match)."""
     counts = glossary.groupby("section").size().reindex(SECTIONS, fill_value=0)
     labels = [f"{s}. {syllabus.at[s, f'title_{_col(lang)}']}" for s in SECTIONS]
     fig = theme.figure(t("overview.chart_terms_title", lang), height=460)
@@ -101,8 +101,9 @@ def panel(lang: str, glossary: pd.DataFrame | None = None, syllabus: pd.DataFram
 
     def render(query: str, section: int) -> dict:
         hits = search_glossary(glossary, query, section)
+        filtered = bool(query.strip()) or bool(section)
         return {
-            "chart": terms_per_section_figure(glossary, syllabus, lang, matches=hits),
+            "chart": terms_per_section_figure(glossary, syllabus, lang, matches=hits if filtered else None),
             "table": glossary_table(hits, lang),
         }
 
@@ -114,7 +115,7 @@ def market_facts(scn, lang: str) -> pd.DataFrame:
     from .i18n import country_name
 
     m, e = scn.market, scn.exporter
-    yes, no = t("overview.yes", lang), t("overview.no", lang)
+    yes, no = t("overview.answer_yes", lang), t("overview.answer_no", lang)
     vat = m.import_vat
     rows = [
         ("fact_market", f"{country_name(m.code, lang)} ({m.code}) · {m.region(lang)}"),

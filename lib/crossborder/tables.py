@@ -51,7 +51,7 @@ def read_table(path: Path, columns: dict[str, Column], *, key: str | None = None
     path = Path(path)
     where = relative(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
     except FileNotFoundError:
         raise InputError(f"{where}: file not found") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -1,0 +1,94 @@
+"""The ``crossborder`` command.
+
+    crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
+    crossborder markets
+
+Exit codes: 0 done, 1 some report failed (a summary names each failure), 2 bad input (one line, nothing
+written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from . import paths, scenario
+from .errors import InputError
+from .i18n import DEFAULT_LANG, country_name
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, exit 2
+        print(f"crossborder: {message} (see crossborder --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {text!r}") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report.build import plan, render
+
+    jobs = plan(args.markets, _csv(args.lang), _as_of(args.as_of) if args.as_of else date.today(),
+                paths.reports_dir(), _csv(args.only) if args.only else None)
+    if args.jobs < 1:
+        raise InputError(f"--jobs: expected a whole number >= 1, found {args.jobs}")
+    print(f"Rendering {len(jobs)} market(s) x {len(jobs[0].langs)} language(s), {len(jobs[0].notebooks)} "
+          f"chapter(s) each, {min(args.jobs, len(jobs))} at a time ...", file=sys.stderr, flush=True)
+    outcomes = render(jobs, workers=args.jobs)
+    failed = [o for o in outcomes if not o.ok]
+    for o in outcomes:
+        if o.ok:
+            print(o.pdf)
+    if failed:
+        print(f"\n{len(failed)} of {len(outcomes)} report(s) failed:", file=sys.stderr)
+        for o in failed:
+            for line in o.failures:
+                print(f"  {o.code} {o.lang}: {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_markets(_args: argparse.Namespace) -> int:
+    for code in scenario.available_markets():
+        print(f"{code}  {country_name(code, 'en')} / {country_name(code, 'zh-TW')}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="crossborder", description="Cross-border B2B strategy workbook")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    rep = sub.add_parser("report", help="render PDF reports per market and language")
+    rep.add_argument("markets", nargs="*", metavar="MARKET", help="ISO 3166-1 alpha-2 codes (default: all examples)")
+    rep.add_argument("--lang", default=DEFAULT_LANG, help="comma-separated: zh-TW, en (default zh-TW)")
+    rep.add_argument("--jobs", type=int, default=1, help="markets rendered in parallel (default 1)")
+    rep.add_argument("--as-of", help="report date YYYY-MM-DD (default today)")
+    rep.add_argument("--only", help="comma-separated chapter numbers or names, e.g. 00,01")
+    rep.set_defaults(func=cmd_report)
+
+    mk = sub.add_parser("markets", help="list the markets that have a scenario")
+    mk.set_defaults(func=cmd_markets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"crossborder: {str(exc).splitlines()[0] if len(str(exc).splitlines()) == 1 else exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Render market reports: one PDF per market and language, markets in parallel worker processes.
+
+For each market a worker starts one kernel, executes every chapter notebook for each language with
+papermill (``reports/<CODE>/executed-<lang>/``, kept for audit, tracebacks included), assembles the HTML
+document and prints ``reports/<CODE>/<CODE>-<lang>.pdf``. A failing chapter fails its market's PDF, not
+the other markets; the caller gets one ``Outcome`` per market and language.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import nbformat
+
+from .. import scenario
+from ..errors import InputError
+from ..fileio import atomic_write_text
+from ..i18n import check_lang
+from ..overview import market_facts
+from .execute import Kernel, chapter_notebooks, execute
+from .html import chapter_html, chapter_title, document
+from .pdf import PrintError, chromium, print_pdf
+
+
+@dataclass(frozen=True)
+class Job:
+    code: str
+    langs: tuple[str, ...]
+    as_of: date
+    out_root: Path
+    notebooks: tuple[Path, ...]
+
+
+@dataclass
+class Outcome:
+    code: str
+    lang: str
+    pdf: Path | None = None
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)  # one line each, naming the executed notebook
+
+    @property
+    def ok(self) -> bool:
+        return self.pdf is not None and not self.failures
+
+
+def _say(code: str, lang: str, text: str) -> None:
+    print(f"[{code} {lang}] {text}", file=sys.stderr, flush=True)
+
+
+def _render_lang(kernel: Kernel, job: Job, lang: str) -> Outcome:
+    start = time.perf_counter()
+    outcome = Outcome(job.code, lang)
+    market_dir = job.out_root / job.code
+    exec_dir = market_dir / f"executed-{lang}"
+    if exec_dir.exists():
+        shutil.rmtree(exec_dir)
+    exec_dir.mkdir(parents=True)
+    params = {"market": job.code, "lang": lang, "as_of": job.as_of.isoformat(), "interactive": False}
+    chapters = []
+    for notebook in job.notebooks:
+        result = execute(kernel, notebook, exec_dir / notebook.name, params)
+        if not result.ok:
+            outcome.failures.append(f"{notebook.stem}: {result.error} (traceback in {result.path})")
+            _say(job.code, lang, f"{notebook.stem} FAILED: {result.error}")
+            continue
+        _say(job.code, lang, f"{notebook.stem} ok ({result.seconds:.1f} s)")
+        nb = nbformat.read(result.path, as_version=4)
+        anchor = f"ch-{notebook.stem}"
+        chapters.append((anchor, chapter_title(nb, lang, notebook.stem), result.headline, chapter_html(nb, lang, anchor)))
+    if outcome.failures:
+        outcome.seconds = time.perf_counter() - start
+        return outcome
+    scn = scenario.load(job.code)
+    html_file = exec_dir / f"{job.code}-{lang}.html"
+    atomic_write_text(html_file, document(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang),
+                                          example=scn.meta.example, chapters=chapters))
+    try:
+        outcome.pdf = print_pdf(html_file, market_dir / f"{job.code}-{lang}.pdf")
+    except PrintError as exc:
+        outcome.failures.append(f"PDF: {exc}")
+    outcome.seconds = time.perf_counter() - start
+    _say(job.code, lang, f"PDF {'written' if outcome.pdf else 'FAILED'} ({outcome.seconds:.1f} s)")
+    return outcome
+
+
+def render_market(job: Job) -> list[Outcome]:
+    """Render every language of one market on one kernel. Never raises: failures become Outcomes."""
+    outcomes = []
+    try:
+        with Kernel() as kernel:
+            for lang in job.langs:
+                outcomes.append(_render_lang(kernel, job, lang))
+    except Exception as exc:  # noqa: BLE001 - one market's crash must not stop the others
+        done = {o.lang for o in outcomes}
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        outcomes += [Outcome(job.code, lang, failures=[f"worker: {detail}"]) for lang in job.langs if lang not in done]
+    return outcomes
+
+
+def plan(markets: list[str], langs: list[str], as_of: date, out_root: Path, only: list[str] | None = None) -> list[Job]:
+    """Check every input before anything is written; raises InputError naming the bad argument."""
+    langs = [check_lang(lang, "--lang") for lang in langs]
+    if not langs:
+        raise InputError("--lang: expected at least one of zh-TW, en, found nothing")
+    codes = [scenario.check_market(m, "market") for m in markets] if markets else scenario.example_markets()
+    for code in codes:
+        scenario.load(code)  # a missing or invalid scenario fails here, naming its file and key
+    notebooks = chapter_notebooks(only)
+    if not notebooks:
+        raise InputError(f"--only: expected notebook names such as 00 or 00_overview, found {only!r}")
+    chromium()  # fail early, with what to install, if there is no browser
+    return [Job(code, tuple(dict.fromkeys(langs)), as_of, out_root, tuple(notebooks)) for code in dict.fromkeys(codes)]
+
+
+def render(jobs: list[Job], workers: int = 1) -> list[Outcome]:
+    """Run the jobs, ``workers`` markets at a time (processes); returns outcomes in job order."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [o for job in jobs for o in render_market(job)]
+    by_code: dict[str, list[Outcome]] = {}
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(render_market, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                by_code[job.code] = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker process that died
+                by_code[job.code] = [Outcome(job.code, lang, failures=[f"worker died: {exc}"]) for lang in job.langs]
+    return [o for job in jobs for o in by_code[job.code]]

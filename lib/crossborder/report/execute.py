@@ -1,0 +1,146 @@
+"""Execute chapter notebooks with papermill on one kernel per market.
+
+Starting a kernel and importing the scientific stack costs about 2-3 s; a market's report runs up to ten
+chapters in two languages, so the worker starts one kernel and hands it to papermill for every notebook
+(papermill passes ``km`` through to nbclient, which then leaves the kernel running). Between notebooks the
+kernel's namespace is reset, so a chapter never sees another chapter's variables; imported modules stay
+loaded, which is the point.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+from jupyter_client.manager import KernelManager
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.utils import merge_kwargs, remove_args
+
+from ..chapter import HEADLINE_MIME
+from ..paths import NOTEBOOKS_DIR
+
+KERNEL_NAME = "python3"
+CELL_TIMEOUT_S = 600
+
+
+@dataclass
+class Executed:
+    """One executed chapter: where it is, whether it ran, what it published."""
+
+    stem: str
+    path: Path
+    ok: bool
+    seconds: float
+    error: str | None = None
+    headline: dict | None = None
+
+
+class SharedKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, on a kernel that outlives the notebook.
+
+    nbclient leaves a kernel it does not own running, and also leaves its client's channels open; this
+    engine closes the client after each notebook so a worker running twenty chapters holds one connection.
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        client = PapermillNotebookClient(nb_man, **merge_kwargs(
+            kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+
+ENGINE = "crossborder-shared-kernel"
+papermill_engines.register(ENGINE, SharedKernelEngine)
+
+
+class Kernel:
+    """One long-lived kernel for a worker; restarted if it dies."""
+
+    def __init__(self) -> None:
+        self.km: KernelManager | None = None
+
+    def __enter__(self) -> "Kernel":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def ready(self) -> KernelManager:
+        if self.km is None or not self.km.is_alive():
+            self.shutdown()
+            self.km = KernelManager(kernel_name=KERNEL_NAME)
+            self.km.start_kernel(cwd=str(NOTEBOOKS_DIR))
+        else:
+            self._reset()
+        return self.km
+
+    def _reset(self) -> None:
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60, store_history=False)
+        finally:
+            kc.stop_channels()
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - a dead kernel needs no shutdown
+                pass
+            self.km = None
+
+
+def chapter_notebooks(names: list[str] | None = None) -> list[Path]:
+    """The chapter notebooks in file-name order (``NN_name.ipynb``), optionally only those named."""
+    found = sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if not names:
+        return found
+    return [p for p in found if any(p.stem == n or p.stem.startswith(f"{n}_") for n in names)]
+
+
+def headline_of(nb: nbformat.NotebookNode) -> dict | None:
+    """The headline a chapter published (the last one, if it published several)."""
+    found = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if HEADLINE_MIME in data:
+                found = dict(data[HEADLINE_MIME])
+    return found
+
+
+def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict) -> Executed:
+    """Run one notebook with ``parameters``; the executed copy (with any traceback) lands at ``out_path``."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        nb = pm.execute_notebook(
+            str(notebook), str(out_path), parameters=parameters, kernel_name=KERNEL_NAME, engine_name=ENGINE,
+            km=kernel.ready(), cwd=str(NOTEBOOKS_DIR), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+        )
+    except pm.PapermillExecutionError as exc:
+        first = f"{exc.ename}: {exc.evalue}".strip().splitlines()[0] if exc.evalue else exc.ename
+        return Executed(notebook.stem, out_path, False, time.perf_counter() - start, error=first)
+    except Exception as exc:  # noqa: BLE001 - kernel death or timeout: report it, keep the worker going
+        kernel.shutdown()
+        return Executed(notebook.stem, out_path, False, time.perf_counter() - start,
+                        error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+    result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb))
+    if result.headline is not None:
+        out_path.with_suffix(".headline.json").write_text(
+            json.dumps(result.headline, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
