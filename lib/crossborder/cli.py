@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"crossborder: {str(exc).splitlines()[0] if len(str(exc).splitlines()) == 1 else exc}", file=sys.stderr)
+        lines = str(exc).splitlines() or ["bad input"]
+        more = f" (and {len(lines) - 1} more problem(s) in the same input)" if len(lines) > 1 else ""
+        print(f"crossborder: {lines[0]}{more}", file=sys.stderr)
         return 2
 
 

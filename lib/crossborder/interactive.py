@@ -13,16 +13,16 @@ and read ``panel.figures``.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import html
 
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from .chapter import show
 from .errors import InputError
@@ -47,11 +47,10 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
 
 
 def _as_html(value: Any) -> str:
+    """A table or text output of ``render`` as HTML for a live pane (a Markdown string becomes HTML)."""
     if isinstance(value, pd.DataFrame):
         return value.to_html(classes="cb-table", border=0, na_rep="–", index=not isinstance(value.index, pd.RangeIndex))
-    if isinstance(value, pd.io.formats.style.Styler):
-        return value.to_html()
-    return f"<div class='cb-text'>{value}</div>" if isinstance(value, str) and value.startswith("<") else f"<p>{html.escape(str(value))}</p>"
+    return markdown2html_mistune(str(value))
 
 
 class ControlPanel:

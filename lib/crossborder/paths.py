@@ -27,6 +27,12 @@ def user_scenario_dir() -> Path:
     return user_home() / "scenarios"
 
 
+def notebooks_dir() -> Path:
+    """The chapter notebooks a report runs: ``$CROSSBORDER_NOTEBOOKS`` if set (tests), else ``notebooks/``."""
+    env = os.environ.get("CROSSBORDER_NOTEBOOKS")
+    return Path(env).expanduser().resolve() if env else NOTEBOOKS_DIR
+
+
 def reports_dir() -> Path:
     """Where rendered reports land: ``$CROSSBORDER_REPORTS`` if set, else ``reports/``."""
     env = os.environ.get("CROSSBORDER_REPORTS")

@@ -7,6 +7,7 @@ unknown columns), then each column's values, and raises one ``InputError`` for t
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -51,7 +52,13 @@ def read_table(path: Path, columns: dict[str, Column], *, key: str | None = None
     path = Path(path)
     where = relative(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
+        with warnings.catch_warnings():
+            # pandas only warns (and drops cells) when a line has more fields than the header
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
+    except pd.errors.ParserWarning:
+        raise InputError(f"{where}: expected every line to have as many fields as the header, found a line with "
+                         "more (quote fields that contain commas)") from None
     except FileNotFoundError:
         raise InputError(f"{where}: file not found") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -10,6 +10,7 @@ loaded, which is the point.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
 from ..chapter import HEADLINE_MIME
-from ..paths import NOTEBOOKS_DIR
+from ..paths import notebooks_dir
 
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
@@ -70,18 +71,23 @@ class Kernel:
 
     def __init__(self) -> None:
         self.km: KernelManager | None = None
+        self._sockets = tempfile.TemporaryDirectory(prefix="crossborder-kernel-")
 
     def __enter__(self) -> "Kernel":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+        self._sockets.cleanup()
 
     def ready(self) -> KernelManager:
         if self.km is None or not self.km.is_alive():
             self.shutdown()
-            self.km = KernelManager(kernel_name=KERNEL_NAME)
-            self.km.start_kernel(cwd=str(NOTEBOOKS_DIR))
+            # IPC sockets in a folder of this worker's own: parallel workers cannot race for the same TCP
+            # ports or socket names, and nothing listens on the network
+            self.km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc",
+                                    ip=str(Path(self._sockets.name) / "kernel"))
+            self.km.start_kernel(cwd=str(notebooks_dir()))
         else:
             self._reset()
         return self.km
@@ -106,7 +112,7 @@ class Kernel:
 
 def chapter_notebooks(names: list[str] | None = None) -> list[Path]:
     """The chapter notebooks in file-name order (``NN_name.ipynb``), optionally only those named."""
-    found = sorted(p for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    found = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
     if not names:
         return found
     return [p for p in found if any(p.stem == n or p.stem.startswith(f"{n}_") for n in names)]
@@ -123,22 +129,30 @@ def headline_of(nb: nbformat.NotebookNode) -> dict | None:
     return found
 
 
-def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict) -> Executed:
-    """Run one notebook with ``parameters``; the executed copy (with any traceback) lands at ``out_path``."""
+def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, attempts: int = 2) -> Executed:
+    """Run one notebook with ``parameters``; the executed copy (with any traceback) lands at ``out_path``.
+
+    An error in the notebook is final. A kernel that dies or fails to start (not the notebook's fault) is
+    restarted and the notebook run again, up to ``attempts`` times.
+    """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    try:
-        nb = pm.execute_notebook(
-            str(notebook), str(out_path), parameters=parameters, kernel_name=KERNEL_NAME, engine_name=ENGINE,
-            km=kernel.ready(), cwd=str(NOTEBOOKS_DIR), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
-        )
-    except pm.PapermillExecutionError as exc:
-        first = f"{exc.ename}: {exc.evalue}".strip().splitlines()[0] if exc.evalue else exc.ename
-        return Executed(notebook.stem, out_path, False, time.perf_counter() - start, error=first)
-    except Exception as exc:  # noqa: BLE001 - kernel death or timeout: report it, keep the worker going
-        kernel.shutdown()
-        return Executed(notebook.stem, out_path, False, time.perf_counter() - start,
-                        error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+    for attempt in range(1, attempts + 1):
+        try:
+            nb = pm.execute_notebook(
+                str(notebook), str(out_path), parameters=parameters, kernel_name=KERNEL_NAME, language="python",
+                engine_name=ENGINE,
+                km=kernel.ready(), cwd=str(notebooks_dir()), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+            )
+            break
+        except pm.PapermillExecutionError as exc:
+            first = f"{exc.ename}: {exc.evalue}".strip().splitlines()[0] if exc.evalue else exc.ename
+            return Executed(notebook.stem, out_path, False, time.perf_counter() - start, error=first)
+        except Exception as exc:  # noqa: BLE001 - kernel death or timeout: restart, then report it
+            kernel.shutdown()
+            if attempt == attempts:
+                return Executed(notebook.stem, out_path, False, time.perf_counter() - start,
+                                error=f"{type(exc).__name__}: {exc}".splitlines()[0])
     result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb))
     if result.headline is not None:
         out_path.with_suffix(".headline.json").write_text(

@@ -1,0 +1,38 @@
+"""pyproject.toml and environment.yml list the same packages; the front door files exist."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    name = re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["test"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed = set()
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            listed |= {_name(p) for p in dep["pip"] if not p.startswith("-e")}
+        else:
+            listed.add(_name(dep))
+    listed -= {"python", "pip"}
+    assert listed == wanted, f"only in environment.yml: {listed - wanted}; only in pyproject: {wanted - listed}"
+
+
+def test_front_door():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("setup:", "report:", "test:"):
+        assert target in makefile
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make setup" in ci and "make test" in ci
+    readme = (ROOT / "README.md").read_text()
+    assert "make report" in readme and "make test" in readme

@@ -1,0 +1,118 @@
+"""End to end: the report command executes every notebook for two markets in both languages, writes one PDF
+per market and language, and the PDFs read back with the market, chart titles and Chinese text intact."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crossborder.report.html import chapter_title
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKETS = ("DE", "JP")
+LANGS = ("zh-TW", "en")
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+pytestmark = pytest.mark.slow
+
+
+def run_cli(*args, env_extra=None, tmp):
+    env = {**os.environ, "CROSSBORDER_HOME": str(tmp / "home"), "CROSSBORDER_REPORTS": str(tmp / "reports"),
+           **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "crossborder.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=1800)
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("render")
+    proc = run_cli("report", *MARKETS, "--lang", ",".join(LANGS), "--jobs", "2", "--as-of", "2026-11-29", tmp=tmp)
+    return tmp / "reports", proc
+
+
+def test_every_notebook_runs_and_every_pdf_is_written(rendered):
+    reports, proc = rendered
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    printed = proc.stdout.split()
+    for code in MARKETS:
+        for lang in LANGS:
+            pdf = reports / code / f"{code}-{lang}.pdf"
+            assert str(pdf) in printed
+            assert pdf.read_bytes().startswith(b"%PDF")
+            for nb in NOTEBOOKS:  # executed notebooks kept for audit, each with its published headline
+                executed = reports / code / f"executed-{lang}" / nb.name
+                assert executed.exists()
+                headline = json.loads(executed.with_suffix(".headline.json").read_text())
+                assert headline["chapter"] == nb.stem and headline["text"]
+
+
+@pytest.mark.parametrize("code, lang, market_name", [("DE", "zh-TW", "德國"), ("DE", "en", "Germany"),
+                                                     ("JP", "zh-TW", "日本"), ("JP", "en", "Japan")])
+def test_pdf_reads_back(rendered, code, lang, market_name):
+    reports, _ = rendered
+    text = pdf_text(reports / code / f"{code}-{lang}.pdf")
+    flat = "".join(text.split())
+    assert market_name in text
+    assert "2026-11-29" in text
+    summary = "重點摘要" if lang == "zh-TW" else "Executive summary"
+    assert summary in text
+    for nb_path in NOTEBOOKS:  # every chapter's title, in the report's language
+        title = chapter_title(nbformat.read(nb_path, as_version=4), lang, nb_path.stem)
+        assert "".join(title.split()) in flat, f"{title!r} missing from {code}-{lang}.pdf"
+    chart_title = "大綱各章節引入的專業術語數" if lang == "zh-TW" else "Terms of art introduced by each section"
+    assert "".join(chart_title.split()) in flat  # a chart's title: the chart was drawn, fonts intact
+    if lang == "zh-TW":
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 500  # Chinese text, not empty boxes
+    else:
+        assert "跨境" not in text  # no Chinese narrative leaks into the English report
+
+
+def test_report_hides_code(rendered):
+    reports, _ = rendered
+    text = pdf_text(reports / "DE" / "DE-en.pdf")
+    for code_line in ("from crossborder import", "chapter.setup(", "scenario.load(market)", "interactive: bool"):
+        assert code_line not in text
+
+
+
+
+def _failing_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    title_zh = nbformat.v4.new_markdown_cell("# 99 測試")
+    title_zh.metadata["tags"] = ["lang-zh-TW"]
+    title_en = nbformat.v4.new_markdown_cell("# 99 Test")
+    title_en.metadata["tags"] = ["lang-en"]
+    params = nbformat.v4.new_code_cell('market: str = "DE"  # market\nlang: str = "en"  # language\n'
+                                       'as_of: str = ""  # date\ninteractive: bool = True  # widgets')
+    params.metadata["tags"] = ["parameters"]
+    boom = nbformat.v4.new_code_cell('if market == "JP":\n    raise RuntimeError("chapter broke for JP")')
+    nb.cells = [title_zh, title_en, params, boom]
+    nbformat.write(nb, path)
+
+
+def test_a_failing_market_does_not_stop_the_others_nor_replace_a_good_pdf(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(ROOT / "notebooks" / "00_overview.ipynb", notebooks)
+    _failing_notebook(notebooks / "01_breaks.ipynb")
+    good = tmp_path / "reports" / "JP" / "JP-en.pdf"
+    good.parent.mkdir(parents=True)
+    good.write_bytes(b"%PDF-1.4 previous good report %%EOF")
+    proc = run_cli("report", "DE", "JP", "--lang", "en", "--jobs", "2", "--as-of", "2026-11-29", tmp=tmp_path,
+                   env_extra={"CROSSBORDER_NOTEBOOKS": str(notebooks)})
+    assert proc.returncode == 1
+    assert (tmp_path / "reports" / "DE" / "DE-en.pdf").exists()
+    assert good.read_bytes() == b"%PDF-1.4 previous good report %%EOF"
+    executed = tmp_path / "reports" / "JP" / "executed-en" / "01_breaks.ipynb"
+    assert "JP en: 01_breaks: RuntimeError: chapter broke for JP" in proc.stderr
+    assert str(executed) in proc.stderr
+    assert "chapter broke for JP" in executed.read_text()  # the traceback is kept for audit
+    assert not list((tmp_path / "reports" / "JP").glob("*.part"))

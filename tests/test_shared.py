@@ -1,0 +1,96 @@
+"""The functions several chapters share: statistics, unit economics, rate history."""
+
+import math
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crossborder import rates, stats, unit_economics as ue
+from crossborder.errors import InputError
+
+
+def test_wilson_matches_the_closed_form_by_hand():
+    # k=5, n=10, z=1.959964: centre=(0.5+z^2/20)/(1+z^2/10)=0.5; half=z*sqrt(0.025+z^2/400)/(1+z^2/10)
+    z = 1.959963984540054
+    half = z * math.sqrt(0.25 / 10 + z**2 / 400) / (1 + z**2 / 10)
+    low, high = stats.wilson_interval(5, 10)
+    assert low == pytest.approx(0.5 - half) and high == pytest.approx(0.5 + half)
+    assert low == pytest.approx(0.2366, abs=1e-4)
+    lo0, hi0 = stats.wilson_interval(0, 20)
+    assert lo0 == 0 and hi0 == pytest.approx(z**2 / (20 + z**2))  # k=0: upper bound z^2/(n+z^2)
+    nan_low, _ = stats.wilson_interval(0, 0)
+    assert np.isnan(nan_low)
+    with pytest.raises(InputError):
+        stats.wilson_interval(3, 2)
+
+
+def test_stage_conversions():
+    counts = pd.DataFrame({"inquiry": [200, 10], "quote": [50, 0], "po": [10, 0]}, index=pd.Index(["DE", "JP"], name="market"))
+    out = stats.stage_conversions(counts, ["inquiry", "quote", "po"])
+    de = out.loc["DE"]
+    assert de["rate"].tolist() == [0.25, 0.2]
+    assert (de["low"] < de["rate"]).all() and (de["rate"] < de["high"]).all()
+    assert np.isnan(out.loc["JP"]["rate"].iloc[1])  # nobody entered: no rate, not zero
+    with pytest.raises(InputError, match="'po' .* exceeds 'quote'"):
+        stats.stage_conversions(pd.DataFrame({"quote": [5], "po": [6]}), ["quote", "po"])
+    with pytest.raises(InputError, match="missing stage"):
+        stats.stage_conversions(counts, ["inquiry", "sample"])
+
+
+def test_unit_economics_by_hand():
+    u = ue.unit_economics([12_000, 5_000, 3_000], [4, 0, 2], [500, 400, 0])
+    assert u.cac[0] == 3_000 and u.payback_months[0] == 6  # 12,000 / 4 = 3,000; 3,000 / 500 = 6 months
+    assert np.isnan(u.cac[1]) and not u.pays_back[1]        # no customer won: never pays back
+    assert u.cac[2] == 1_500 and not u.pays_back[2]         # no margin: never pays back
+    with pytest.raises(InputError):
+        ue.unit_economics([-1], [1], [1])
+
+
+def test_ltv_by_hand_and_closed_form():
+    # 3 periods, m=100, r=0.8, d=0.1: 100 + 80/1.1 + 64/1.21
+    assert ue.ltv(100, 0.8, 0.1, periods=3) == pytest.approx(100 + 80 / 1.1 + 64 / 1.21)
+    assert ue.ltv(100, 0.8, 0.1) == pytest.approx(100 * 1.1 / (1.1 - 0.8))
+    assert ue.ltv(100, 0.8, 0.1, periods=2000) == pytest.approx(ue.ltv(100, 0.8, 0.1))
+    assert ue.ltv_to_cac(300, 100) == 3 and np.isnan(ue.ltv_to_cac(300, np.nan))
+    with pytest.raises(InputError):
+        ue.ltv(100, 1.2, 0.1)
+
+
+def test_history_crosses_through_eur_from_the_shipped_file():
+    with zipfile.ZipFile(rates.ecb_file()) as zf:
+        first_lines = zf.read(zf.namelist()[0]).decode().splitlines()[:2]
+    header, row = first_lines[0].split(","), first_lines[1].split(",")
+    day, usd, jpy = row[0], float(row[header.index("USD")]), float(row[header.index("JPY")])
+    jpy_per_usd = rates.history("JPY", "USD")
+    assert jpy_per_usd.loc[day] == pytest.approx(jpy / usd)
+    assert rates.history("USD", "EUR").loc[day] == pytest.approx(usd)  # USD per 1 EUR
+
+
+def test_missing_currency_says_what_is_available_and_how_to_supply_a_csv():
+    with pytest.raises(InputError) as err:
+        rates.history("TWD", "USD")
+    msg = str(err.value)
+    assert "no TWD" in msg and "USD" in msg and "fx/TWDUSD.csv" in msg and "date,rate" in msg
+
+
+def test_user_history_csv_is_preferred(user_folder):
+    path = user_folder / "fx" / "TWDUSD.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("date,rate\n2026-01-02,32.0\n2026-01-05,32.5\n2026-01-06,32.1\n")
+    s = rates.history("TWD", "USD")
+    assert s.tolist() == [32.0, 32.5, 32.1]
+    r = np.diff(np.log([32.0, 32.5, 32.1]))
+    assert rates.annualized_volatility(s) == pytest.approx(np.std(r, ddof=1) * math.sqrt(252))
+    path.write_text("date,rate\n2026-01-02,abc\n")
+    with pytest.raises(InputError, match="column 'rate'"):
+        rates.history("TWD", "USD")
+
+
+def test_volatility_window():
+    series = np.exp(np.cumsum(np.r_[0, np.tile([0.01, -0.01], 50)]))
+    assert rates.annualized_volatility(series, window=10) == pytest.approx(
+        np.std(np.tile([0.01, -0.01], 5), ddof=1) * math.sqrt(252))
+    with pytest.raises(InputError):
+        rates.annualized_volatility([1.0, 2.0])
