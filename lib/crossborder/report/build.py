@@ -27,7 +27,7 @@ from ..i18n import check_lang
 from ..overview import market_facts
 from .execute import Kernel, chapter_notebooks, execute
 from .html import chapter_html, chapter_title, document
-from .pdf import PrintError, chromium, print_pdf
+from .pdf import Browser, PrintError, chromium
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _say(code: str, lang: str, text: str) -> None:
     print(f"[{code} {lang}] {text}", file=sys.stderr, flush=True)
 
 
-def _render_lang(kernel: Kernel, job: Job, lang: str) -> Outcome:
+def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outcome:
     start = time.perf_counter()
     outcome = Outcome(job.code, lang)
     market_dir = job.out_root / job.code
@@ -84,7 +84,7 @@ def _render_lang(kernel: Kernel, job: Job, lang: str) -> Outcome:
     atomic_write_text(html_file, document(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang),
                                           example=scn.meta.example, chapters=chapters))
     try:
-        outcome.pdf = print_pdf(html_file, market_dir / f"{job.code}-{lang}.pdf")
+        outcome.pdf = browser.print_pdf(html_file, market_dir / f"{job.code}-{lang}.pdf")
     except PrintError as exc:
         outcome.failures.append(f"PDF: {exc}")
     outcome.seconds = time.perf_counter() - start
@@ -93,12 +93,13 @@ def _render_lang(kernel: Kernel, job: Job, lang: str) -> Outcome:
 
 
 def render_market(job: Job) -> list[Outcome]:
-    """Render every language of one market on one kernel. Never raises: failures become Outcomes."""
+    """Render every language of one market on one kernel and one browser. Never raises: failures become
+    Outcomes."""
     outcomes = []
     try:
-        with Kernel() as kernel:
+        with Kernel() as kernel, Browser() as browser:
             for lang in job.langs:
-                outcomes.append(_render_lang(kernel, job, lang))
+                outcomes.append(_render_lang(kernel, browser, job, lang))
     except Exception as exc:  # noqa: BLE001 - one market's crash must not stop the others
         done = {o.lang for o in outcomes}
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()

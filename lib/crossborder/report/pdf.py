@@ -1,28 +1,40 @@
-"""Print an HTML file to PDF with Debian's Chromium, headless and offline.
+"""Print HTML files to PDF with Debian's Chromium, headless and offline.
 
-The PDF is printed to a temporary file beside the target and moved into place only when Chromium exits
-cleanly and the file is a complete PDF, so a crash never leaves a half-written report in place of a good one.
+One browser per worker prints all of that worker's reports: ``Browser`` starts Chromium once with
+``--remote-debugging-pipe`` and drives it over the DevTools protocol (JSON messages on file descriptors 3 and
+4), opening each report in a fresh tab and calling ``Page.printToPDF`` (with a bookmark outline from the
+headings). Each PDF is written to a temporary file beside the target and moved into place only when it is
+complete, so a crash never leaves a half-written report in place of a good one.
 """
 
 from __future__ import annotations
 
+import base64
+import fcntl
+import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from ..errors import InputError
-from ..fileio import public_mode
+from ..fileio import atomic_write_bytes
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
-# Flags verified on the offline machine (see README, "How reports are made").
+# Flags verified on the offline machine: no sandbox as root, no network chatter, no first-run UI.
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--no-pdf-header-footer",
-    "--run-all-compositor-stages-before-draw", "--virtual-time-budget=15000",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-extensions",
+    "--remote-debugging-pipe",
 )
 PRINT_TIMEOUT_S = 180
+PRINT_OPTIONS = {
+    "printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
+    "generateDocumentOutline": True,  # PDF bookmarks from the chapter headings
+}
 
 
 class PrintError(RuntimeError):
@@ -42,25 +54,129 @@ def chromium() -> str:
                      "or set CROSSBORDER_CHROMIUM to a Chromium/Chrome binary")
 
 
-def print_pdf(html_file: Path, pdf_file: Path) -> Path:
-    """Print ``html_file`` to ``pdf_file`` atomically; returns the PDF's path."""
-    binary = chromium()
-    pdf_file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf_file.stem}.", suffix=".pdf.part", dir=pdf_file.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with tempfile.TemporaryDirectory(prefix="crossborder-chromium-") as profile:
-            cmd = [binary, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp}", html_file.resolve().as_uri()]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PRINT_TIMEOUT_S)
-        data = tmp.read_bytes() if tmp.exists() else b""
-        if proc.returncode != 0 or not data.startswith(b"%PDF") or b"%%EOF" not in data[-2048:]:
-            tail = (proc.stderr or "").strip().splitlines()[-3:]
-            raise PrintError(f"Chromium could not print {html_file.name} (exit {proc.returncode}): {' | '.join(tail)}")
-        os.chmod(tmp, public_mode())
-        os.replace(tmp, pdf_file)
+class Browser:
+    """A headless Chromium driven over the DevTools pipe; use as a context manager, call ``print_pdf``."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._profile: tempfile.TemporaryDirectory | None = None
+        self._next_id = 0
+        self._buffer = b""
+
+    def __enter__(self) -> "Browser":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self._profile = tempfile.TemporaryDirectory(prefix="crossborder-chromium-")
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def wire_fds() -> None:
+            # Chromium reads commands on fd 3 and writes replies on fd 4. Move both ends out of the way first
+            # so that neither dup2 overwrites the other; fds 3 and 4 survive because they are in pass_fds.
+            high_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
+            high_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
+
+        self._proc = subprocess.Popen(
+            [chromium(), *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=wire_fds, pass_fds=(3, 4),
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                self._send("Browser.close")
+            except Exception:  # noqa: BLE001 - a browser that is already gone needs no closing
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+            for fd in (self._to_browser, self._from_browser):
+                os.close(fd)
+            self._proc = None
+        if self._profile is not None:
+            self._profile.cleanup()
+            self._profile = None
+
+    def _send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        return self._next_id
+
+    def _read(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
+                raise PrintError(f"Chromium did not answer within {PRINT_TIMEOUT_S} s")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise PrintError("Chromium exited while printing")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def _call(self, method: str, params: dict | None = None, session: str | None = None,
+              deadline: float | None = None) -> dict:
+        deadline = deadline or time.monotonic() + PRINT_TIMEOUT_S
+        wanted = self._send(method, params, session)
+        while True:
+            msg = self._read(deadline)
+            if msg.get("id") == wanted:
+                if "error" in msg:
+                    raise PrintError(f"Chromium {method}: {msg['error'].get('message')}")
+                return msg.get("result", {})
+
+    def _wait_event(self, name: str, session: str, deadline: float) -> None:
+        while True:
+            msg = self._read(deadline)
+            if msg.get("method") == name and msg.get("sessionId") == session:
+                return
+
+    def render(self, html_file: Path) -> bytes:
+        """The PDF bytes of one HTML file (fresh tab, scripts run, then printed)."""
+        if self._proc is None or self._proc.poll() is not None:
+            self.close()
+            self._start()
+        deadline = time.monotonic() + PRINT_TIMEOUT_S
+        target = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
+        try:
+            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True},
+                                 deadline=deadline)["sessionId"]
+            self._call("Page.enable", session=session, deadline=deadline)
+            self._call("Page.navigate", {"url": html_file.resolve().as_uri()}, session=session, deadline=deadline)
+            self._wait_event("Page.loadEventFired", session, deadline)
+            result = self._call("Page.printToPDF", PRINT_OPTIONS, session=session, deadline=deadline)
+        finally:
+            self._call("Target.closeTarget", {"targetId": target}, deadline=deadline)
+        return base64.b64decode(result["data"])
+
+    def print_pdf(self, html_file: Path, pdf_file: Path) -> Path:
+        """Print ``html_file`` to ``pdf_file`` atomically; returns the PDF's path."""
+        try:
+            data = self.render(html_file)
+        except (OSError, PrintError) as exc:
+            self.close()  # a browser in an unknown state is not reused
+            raise PrintError(f"Chromium could not print {html_file.name}: {exc}") from None
+        if not data.startswith(b"%PDF") or b"%%EOF" not in data[-2048:]:
+            raise PrintError(f"Chromium returned an incomplete PDF for {html_file.name}")
+        pdf_file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(pdf_file, data)
         return pdf_file
-    except subprocess.TimeoutExpired:
-        raise PrintError(f"Chromium did not finish printing {html_file.name} within {PRINT_TIMEOUT_S} s") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+
+
+def print_pdf(html_file: Path, pdf_file: Path) -> Path:
+    """Print one file with a browser of its own (for a single print; workers keep a ``Browser``)."""
+    with Browser() as browser:
+        return browser.print_pdf(html_file, pdf_file)
