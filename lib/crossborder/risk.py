@@ -514,9 +514,14 @@ def _score_text(score: int, band_name: str, lang: str) -> str:
     return t("risk.score_band", lang, score=int(score), band=t(f"risk.band_{band_name}", lang))
 
 
+def _date_text(day: pd.Timestamp) -> str:
+    """A date for a table cell: ISO with non-breaking hyphens, so a narrow column never splits it."""
+    return day.date().isoformat().replace("-", "\u2011")
+
+
 def _review_text(day: pd.Timestamp, as_of: date, lang: str) -> str:
-    iso = day.date().isoformat()
-    return t("risk.overdue_mark", lang, date=iso) if day < pd.Timestamp(as_of) else iso
+    text_ = _date_text(day)
+    return t("risk.overdue_mark", lang, date=text_) if day < pd.Timestamp(as_of) else text_
 
 
 def scale_table(currency: str, lang: str) -> pd.DataFrame:
@@ -559,12 +564,10 @@ def families_table(lang: str) -> pd.DataFrame:
 def register_table(a: Assessment, lang: str) -> pd.DataFrame:
     """The market's register as a readable table: scores before and after, owner and review date."""
     reg = a.register.sort_values(["family", "id"], key=lambda s: s.map(FAMILIES.index) if s.name == "family" else s)
-    scope = np.where(reg["market"] == "all", t("risk.scope_all", lang), reg["market"])
     return pd.DataFrame({
         t("risk.col_id", lang): reg["id"].to_numpy(),
         t("risk.col_family", lang): [_family_label(f, lang) for f in reg["family"]],
         t("risk.col_risk", lang): text(reg, "risk", lang).to_numpy(),
-        t("risk.col_scope", lang): scope,
         t("risk.col_movement", lang): _movement(reg, lang),
         t("risk.col_treatment", lang): [t(f"risk.treatment_{x}", lang) for x in reg["treatment"]],
         t("risk.col_owner", lang): [t(f"risk.owner_{o}", lang) for o in reg["owner"]],
@@ -603,15 +606,16 @@ def top_risks_table(a: Assessment, lang: str) -> pd.DataFrame:
 
 
 def overdue_table(a: Assessment, lang: str) -> pd.DataFrame | str:
-    """Reviews overdue as of the report date (a sentence when there are none)."""
+    """Reviews overdue as of the report date, most overdue first (an empty text when there are none:
+    ``overdue_text`` says so in words)."""
     late = overdue(a.register, a.as_of)
     if late.empty:
-        return t("risk.no_overdue", lang, date=a.as_of.isoformat())
+        return ""
     return pd.DataFrame({
         t("risk.col_id", lang): late["id"].to_numpy(),
         t("risk.col_risk", lang): text(late, "risk", lang).to_numpy(),
         t("risk.col_owner", lang): [t(f"risk.owner_{o}", lang) for o in late["owner"]],
-        t("risk.col_review", lang): late["next_review"].dt.date.astype(str).to_numpy(),
+        t("risk.col_review", lang): [_date_text(d) for d in late["next_review"]],
         t("risk.col_days_overdue", lang): late["days_overdue"].to_numpy(),
     })
 
@@ -737,7 +741,7 @@ def _band_colourscale() -> list[list]:
 
 def heatmap_figure(a: Assessment, lang: str, selected: str | None = None) -> go.Figure:
     """Two 5 x 5 matrices side by side, inherent and residual, each risk's id in its cell."""
-    fig = theme.figure(t("risk.chart_heatmap_title", lang), height=500)
+    fig = theme.figure(t("risk.chart_heatmap_title", lang), height=470)
     z = band_index(np.outer(RATINGS, RATINGS)).astype(float)     # rows impact 1..5, columns likelihood 1..5
     z_plot = z + 0.5                                              # centre each band in its colour step
     reg = a.register
