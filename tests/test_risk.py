@@ -427,3 +427,19 @@ def test_saving_writes_a_valid_overlay(tmp_path, monkeypatch, register):
     q = risk.panel(fast(reloaded), "en", register, AS_OF)
     q.controls["risk"].value = "VN1"
     assert q.controls["likelihood"].value == 4
+
+
+def test_a_team_register_in_the_user_folder_takes_precedence(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
+    assert risk.register_path() == risk.RISKS_FILE
+    own = write_register(tmp_path, _set("DP1", likelihood="5"))
+    assert risk.register_path() == own
+    assert risk.load_register().set_index("id").at["DP1", "likelihood"] == 5
+
+
+def test_family_filter(register):
+    scn = fast(scenario.load("IN"))
+    a = risk.assess(scn, register, AS_OF, family="data_privacy")
+    assert set(a.register["family"]) == {"data_privacy"} and a.sim.inherent.shape[1] == len(a.register)
+    with pytest.raises(InputError, match="family: expected all or one of"):
+        risk.assess(scn, register, AS_OF, family="cyber")
