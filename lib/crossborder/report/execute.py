@@ -129,18 +129,32 @@ def headline_of(nb: nbformat.NotebookNode) -> dict | None:
     return found
 
 
-def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, attempts: int = 2) -> Executed:
+WORKSHOP_TAGS = {"exercise", "solution"}
+
+
+def without_workshop_cells(notebook: Path) -> nbformat.NotebookNode:
+    """The notebook without its workshop exercises and solutions: a report never shows them, so it never
+    spends time running them (the test suite runs the solutions separately)."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if not WORKSHOP_TAGS & set(c.metadata.get("tags", []))]
+    return nb
+
+
+def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, attempts: int = 2,
+            workshop: bool = False) -> Executed:
     """Run one notebook with ``parameters``; the executed copy (with any traceback) lands at ``out_path``.
 
-    An error in the notebook is final. A kernel that dies or fails to start (not the notebook's fault) is
-    restarted and the notebook run again, up to ``attempts`` times.
+    Exercises and solutions are left out unless ``workshop``. An error in the notebook is final. A kernel that
+    dies or fails to start (not the notebook's fault) is restarted and the notebook run again, up to
+    ``attempts`` times.
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    source = nbformat.read(notebook, as_version=4) if workshop else without_workshop_cells(notebook)
     start = time.perf_counter()
     for attempt in range(1, attempts + 1):
         try:
             nb = pm.execute_notebook(
-                str(notebook), str(out_path), parameters=parameters, kernel_name=KERNEL_NAME, language="python",
+                source, str(out_path), parameters=parameters, kernel_name=KERNEL_NAME, language="python",
                 engine_name=ENGINE,
                 km=kernel.ready(), cwd=str(notebooks_dir()), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
             )
