@@ -693,6 +693,22 @@ def _potential(scn, kwargs, base: Quote) -> float:
     return float(base.summary["landed"] - pref.summary["landed"])
 
 
+def alternatives(scn: Any, *, as_of: date | None = None, section: Landed | None = None) -> pd.DataFrame:
+    """For each origin plant with a preference: the yearly saving if its goods met the rule of origin and
+    were shipped instead (default shipment otherwise). Sorted, largest saving first."""
+    sec = section or scn.landed
+    plants = getattr(getattr(scn, "exporter", None), "origin_plants", list(sec.origins))
+    rows = []
+    for origin, treat in sec.origins.items():
+        if origin not in plants or treat.preference is None or treat.domestic:
+            continue
+        sav = fta_saving(scn, origin=origin, fta=True, as_of=as_of, section=sec)
+        rows.append({"origin": origin, "agreement": treat.preference.agreement,
+                     "per_shipment": sav["per_shipment"], "per_year": sav["per_year"]})
+    df = pd.DataFrame(rows, columns=["origin", "agreement", "per_shipment", "per_year"]).set_index("origin")
+    return df.sort_values("per_year", ascending=False)
+
+
 def duty_rates(scn: Any, *, as_of: date | None = None, section: Landed | None = None) -> pd.DataFrame:
     """Per origin: MFN, additional duties in force, preferential rate, and the total with and without it."""
     sec = section or scn.landed
@@ -890,7 +906,7 @@ def lines_table(q: Quote, lang: str) -> pd.DataFrame:
     check_lang(lang)
     cur = q.resolved.currency
     df = q.lines[q.lines["amount"].abs() > 1e-9]
-    yes, no = t("landed.yes", lang), ""
+    yes, no = t("landed.answer_yes", lang), ""
     return pd.DataFrame({
         t("landed.col_item", lang): [t(f"landed.item_{i}", lang) for i in df["item"]],
         t("landed.col_amount", lang, currency=cur): [f"{a:,.0f}" for a in df["amount"]],
@@ -1177,8 +1193,16 @@ def headline(scn: Any, lang: str, as_of: date | None = None) -> tuple[str, str, 
     r = market_readiness(scn)
     cur = q.resolved.currency
     s = q.summary
-    saving = (t("landed.headline_saving", lang, amount=money(sav["per_year"], cur)) if sav["applies"]
-              else t("landed.headline_no_saving_" + sav["reason"], lang))
+    if sav["applies"]:
+        saving = t("landed.headline_saving", lang, amount=money(sav["per_year"], cur))
+    else:
+        alt = alternatives(scn, as_of=as_of)
+        alt = alt[alt["per_year"] > 0]
+        saving = t("landed.headline_no_saving_" + sav["reason"], lang)
+        if len(alt):
+            best = alt.iloc[0]
+            saving += t("landed.headline_alternative", lang, origin=country_name(best.name, lang),
+                        agreement=best["agreement"], amount=money(best["per_year"], cur))
     text = t("landed.headline", lang, rule=q.rule, landed=money(s["landed"], cur), uplift=s["uplift"],
              saving=saving, share=r.share_done, days=r.days_to_ready)
     return text, t("landed.headline_figure", lang, uplift=s["uplift"]), float(s["uplift"])
@@ -1187,8 +1211,10 @@ def headline(scn: Any, lang: str, as_of: date | None = None) -> tuple[str, str, 
 # --------------------------------------------------------------------------------------------- panel
 
 def panel(scn: Any, lang: str, as_of: date | None = None, incoterms: pd.DataFrame | None = None) -> ControlPanel:
-    """JupyterLab controls: rule, mode, quantity, origin plant and FTA on/off recompute the matrix highlight,
-    the waterfall, the rule comparison and the duty chart in place; "save" writes the default shipment."""
+    """JupyterLab controls: rule, mode, quantity, origin plant and FTA on/off recompute the summary, the
+    waterfall and its lines, the rule comparison and the duty chart in place; "save" writes the shipment.
+
+    In a report (``display(False)``) the same outputs appear, static, for the scenario's default shipment."""
     check_lang(lang)
     incoterms = load_incoterms() if incoterms is None else incoterms
     sec = scn.landed
@@ -1210,16 +1236,14 @@ def panel(scn: Any, lang: str, as_of: date | None = None, incoterms: pd.DataFram
     def render(rule: str, mode: str, quantity: int, origin: str, fta: bool) -> dict[str, Any]:
         q = quote(scn, rule=rule, mode=mode, quantity=int(quantity), origin=origin, fta=fta, as_of=as_of,
                   incoterms=incoterms)
-        compare = [r for r in COMPARE_RULES if mode == "sea" or r not in SEA_RULES]
-        if mode != "sea":
-            compare = ["EXW", "FCA", "CIP", "DAP", "DDP"]
+        compare = list(COMPARE_RULES) if mode == "sea" else ["EXW", "FCA", "CIP", "DAP", "DDP"]
         lines = compute(q.resolved, compare, [int(quantity)], sh.unit_price, mode, incoterms)
         return {
             "summary": summary_table(q, lang),
             "waterfall": waterfall_figure(q, lang),
+            "lines": lines_table(q, lang),
             "rules": rules_figure(summarize(lines), lang, q.resolved.currency),
             "duty": duty_figure(rates, lang, scn.code, selected=origin),
-            "matrix": matrix_figure(incoterms, lang, highlight=rule),
         }
 
     def save(values: dict[str, Any]) -> Path:
@@ -1228,3 +1252,55 @@ def panel(scn: Any, lang: str, as_of: date | None = None, incoterms: pd.DataFram
             "origin": values["origin"], "fta_origin_met": bool(values["fta"])}})
 
     return ControlPanel(controls, render, lang=lang, save=save)
+
+
+# ------------------------------------------------------------------------------------ chapter texts
+
+def vat_facts(scn: Any, lang: str) -> pd.DataFrame:
+    """The market's import VAT / GST facts (from the ``market`` section) as a two-column table."""
+    check_lang(lang)
+    vat = scn.market.import_vat
+    yes, no = t("overview.answer_yes", lang), t("overview.answer_no", lang)
+    rows = [
+        ("vat_name", vat.name), ("vat_rate", f"{vat.rate:.0%}"), ("vat_base", vat.base(lang)),
+        ("vat_recoverable", yes if vat.b2b_recoverable else no),
+        ("vat_postponed", yes if vat.postponed_accounting else no),
+        ("vat_post_border", yes if scn.landed.vat_base_includes_post_border_costs else no),
+        ("vat_source", f"{vat.source} ({t('common.as_of', lang)} {vat.as_of})"),
+        ("vat_customs_basis", f"{scn.market.customs_value_basis}: {scn.market.customs_value_source}"),
+    ]
+    return pd.DataFrame({t("landed.col_item", lang): [t(f"landed.{k}", lang) for k, _ in rows],
+                         t("landed.col_value", lang): [v for _, v in rows]})
+
+
+def saving_text(scn: Any, lang: str, as_of: date | None = None) -> str:
+    """One paragraph on the FTA saving of the default shipment (or why there is none, and the potential)."""
+    sav = fta_saving(scn, as_of=as_of)
+    cur = sav["currency"]
+    if sav["applies"]:
+        agreement = scn.landed.origins[scn.landed.shipment.origin.upper()].preference.agreement
+        return t("landed.saving_text", lang, per_shipment=money(sav["per_shipment"], cur),
+                 per_year=money(sav["per_year"], cur), agreement=agreement)
+    reason = t("landed.headline_no_saving_" + sav["reason"], lang)
+    alt = alternatives(scn, as_of=as_of)
+    alt = alt[alt["per_year"] > 0]
+    if len(alt):
+        best = alt.iloc[0]
+        return t("landed.saving_alternative", lang, reason=reason, origin=country_name(best.name, lang),
+                 agreement=best["agreement"], per_shipment=money(best["per_shipment"], cur),
+                 per_year=money(best["per_year"], cur))
+    return t("landed.saving_none", lang, reason=reason)
+
+
+def expired_text(scn: Any, lang: str, as_of: date | None = None) -> str | None:
+    """A warning when measures recorded for the shipment's origin expired before the report date."""
+    res = resolve(scn, as_of=as_of)
+    if not res.expired:
+        return None
+    latest = max(res.expired, key=lambda m: m.valid_until)
+    return t("landed.expired_warning", lang, origin=country_name(res.origin, lang),
+             measures=f"{latest.name(lang)}, {t('landed.until', lang)} {latest.valid_until}")
+
+
+def verify_text(scn: Any, on: date, lang: str) -> str:
+    return t("landed.verify_callout", lang, n=len(facts_to_verify(scn, on)))
