@@ -52,7 +52,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from . import scenario as scenario_mod
 from . import theme
@@ -270,12 +270,14 @@ class Landed(Model):
             raise ValueError("at least one origin")
         return origins
 
-    @model_validator(mode="after")
-    def _shipment_origin(self) -> "Landed":
-        if self.shipment.origin not in self.origins:
-            raise ValueError(f"a shipment origin among the origins listed ({', '.join(self.origins)}), "
-                             f"found {self.shipment.origin!r}")
-        return self
+    @field_validator("shipment")
+    @classmethod
+    def _shipment_origin(cls, shipment: Shipment, info: ValidationInfo) -> Shipment:
+        origins = info.data.get("origins") or {}
+        if origins and shipment.origin not in origins:
+            raise ValueError(f"an origin among the origins listed ({', '.join(origins)}); found origin "
+                             f"{shipment.origin!r} in")
+        return shipment
 
 
 # ------------------------------------------------------------------------------------------- tables
@@ -449,7 +451,9 @@ def payer_matrix(incoterms: pd.DataFrame, rules: Sequence[str]) -> pd.DataFrame:
 
     From the ICC columns of ``incoterms.csv`` plus the conventions for the named place (module docstring):
     pre-carriage to the export terminal is the buyer's only under EXW; origin terminal handling and loading is
-    the buyer's under EXW and FAS (FAS delivers alongside the ship, before loading); destination handling and
+    the buyer's under EXW, FCA (delivered to the carrier at the terminal, B9) and FAS (delivered alongside the
+    ship, before loading), the seller's under FOB (delivered on board) and the C and D rules (part of the
+    carriage the seller contracts, A9); destination handling and
     on-carriage to the door are the seller's under D rules; unloading at the door is the seller's only under
     DPU; insurance is paid by the party obliged (CIF, CIP: seller) or else by the party at risk during the main
     carriage (seller under D rules, buyer otherwise).
@@ -461,7 +465,7 @@ def payer_matrix(incoterms: pd.DataFrame, rules: Sequence[str]) -> pd.DataFrame:
     out["goods"] = "seller"
     out["export_clearance"] = t_["export_clearance_by"]
     out["pre_carriage"] = np.where(t_.index == "EXW", "buyer", "seller")
-    out["origin_handling"] = np.where(t_.index.isin(("EXW", "FAS")), "buyer", "seller")
+    out["origin_handling"] = np.where(t_.index.isin(("EXW", "FCA", "FAS")), "buyer", "seller")
     out["main_to_border"] = t_["main_carriage_paid_by"]
     out["main_beyond_border"] = t_["main_carriage_paid_by"]
     out["insurance"] = np.where(t_["insurance_by"] == "seller", "seller", np.where(is_d, "seller", "buyer"))
@@ -865,7 +869,7 @@ def facts_to_verify(scn: Any, on: date, *, section: Landed | None = None) -> pd.
     sec = section or scn.landed
     rows: list[dict[str, Any]] = []
 
-    def add(fact: str, as_of: date, verified: bool, review_by: date | None = None, expired: date | None = None):
+    def add(fact: Text, as_of: date, verified: bool, review_by: date | None = None, expired: date | None = None):
         reasons = []
         if not verified:
             reasons.append("unverified")
@@ -876,22 +880,34 @@ def facts_to_verify(scn: Any, on: date, *, section: Landed | None = None) -> pd.
         if expired is not None and expired < on:
             reasons.append("expired")
         if reasons:
-            rows.append({"fact": fact, "as_of": as_of, "reasons": tuple(reasons)})
+            rows.append({"fact": fact.en, "fact_zh_TW": fact.zh_TW, "as_of": as_of, "reasons": tuple(reasons)})
 
-    add(f"MFN {sec.tariff.schedule} {sec.tariff.line}: {sec.tariff.mfn_rate:.1%}", sec.tariff.as_of, sec.tariff.verified)
+    def both(en: str, zh: str) -> Text:
+        return Text(en=en, **{"zh-TW": zh})
+
+    tar = sec.tariff
+    add(both(f"MFN rate, {tar.schedule} {tar.line}: {tar.mfn_rate:.1%}",
+             f"最惠國稅率，{tar.schedule} {tar.line}：{tar.mfn_rate:.1%}"), tar.as_of, tar.verified)
     for origin, treat in sec.origins.items():
         for m in treat.additional:
-            add(f"{origin}: {m.name.en} {m.rate:.1%}", m.as_of, m.verified, expired=m.valid_until)
+            add(both(f"{origin}: {m.name.en}", f"{origin}：{m.name.zh_TW}"), m.as_of, m.verified, expired=m.valid_until)
         if treat.preference is not None:
             p = treat.preference
-            add(f"{origin}: {p.agreement} {p.rate:.1%}", p.as_of, p.verified)
+            add(both(f"{origin}: {p.agreement} preferential rate {p.rate:.1%}", f"{origin}：{p.agreement} 優惠稅率 {p.rate:.1%}"),
+                p.as_of, p.verified)
     for fee in sec.fees:
-        add(f"{fee.code} {fee.rate:.4%}", fee.as_of, fee.verified, review_by=fee.review_by)
-    add("de minimis", sec.de_minimis.as_of, sec.de_minimis.verified)
-    return pd.DataFrame(rows, columns=["fact", "as_of", "reasons"])
+        add(both(f"{fee.name.en}: {fee.rate:.4%}", f"{fee.name.zh_TW}：{fee.rate:.4%}"), fee.as_of, fee.verified,
+            review_by=fee.review_by)
+    add(both("De minimis thresholds", "免稅門檻"), sec.de_minimis.as_of, sec.de_minimis.verified)
+    return pd.DataFrame(rows, columns=["fact", "fact_zh_TW", "as_of", "reasons"])
 
 
 # ------------------------------------------------------------------------------------------- display
+
+def nobreak(text: str) -> str:
+    """Keep a short CJK label on one line in a printed table (word joiners between the characters)."""
+    return "\u2060".join(text) if any("\u4e00" <= ch <= "\u9fff" for ch in text) else text
+
 
 def money(x: float, currency: str) -> str:
     return f"{currency} {x:,.0f}"
@@ -943,7 +959,7 @@ def duty_table(scn: Any, lang: str, as_of: date | None = None) -> pd.DataFrame:
     rows = []
     tar = sec.tariff
     for origin, treat in sec.origins.items():
-        name = country_name(origin, lang)
+        name = nobreak(country_name(origin, lang))
         if treat.domestic:
             rows.append((name, t("landed.domestic_sale", lang), "–", "–", "–"))
             continue
@@ -973,7 +989,7 @@ def _fact_state(as_of: date, verified: bool, lang: str) -> str:
 def verify_table(scn: Any, on: date, lang: str) -> pd.DataFrame:
     df = facts_to_verify(scn, on)
     return pd.DataFrame({
-        t("landed.col_fact", lang): df["fact"],
+        t("landed.col_fact", lang): df["fact_zh_TW" if lang == "zh-TW" else "fact"],
         t("common.as_of", lang): df["as_of"].astype(str),
         t("landed.col_why", lang): ["; ".join(t(f"landed.why_{r}", lang) for r in rs) for rs in df["reasons"]],
     })
@@ -983,7 +999,7 @@ def incoterms_table(incoterms: pd.DataFrame, lang: str) -> pd.DataFrame:
     c = "zh_TW" if lang == "zh-TW" else "en"
     return pd.DataFrame({
         t("landed.col_rule", lang): incoterms.index,
-        t("landed.col_name", lang): incoterms[f"name_{c}"].to_numpy(),
+        t("landed.col_name", lang): [nobreak(n) for n in incoterms[f"name_{c}"]],
         t("landed.col_mode", lang): [t(f"landed.rule_mode_{m}", lang) for m in incoterms["mode"]],
         t("landed.col_risk", lang): [t(f"landed.risk_{r}", lang) for r in incoterms["risk_transfer"]],
         t("landed.col_insurance", lang): [t("landed.ins_" + m.replace(" ", "_").replace("(", "").replace(")", "").replace("%", ""), lang)
@@ -997,8 +1013,8 @@ def checklist_table(r: Readiness, lang: str) -> pd.DataFrame:
     c = "zh_TW" if lang == "zh-TW" else "en"
     return pd.DataFrame({
         t("landed.col_check", lang): df[f"label_{c}"] + np.where(df["critical"], " ★", ""),
-        t("landed.col_status", lang): [t(f"landed.status_{s}", lang) for s in df["status"]],
-        t("landed.col_owner", lang): [t(f"landed.owner_{o}", lang) for o in df["owner"]],
+        t("landed.col_status", lang): [nobreak(t(f"landed.status_{s}", lang)) for s in df["status"]],
+        t("landed.col_owner", lang): [nobreak(t(f"landed.owner_{o}", lang)) for o in df["owner"]],
         t("landed.col_days_left", lang): [f"{d:.0f}" for d in df["remaining_days"]],
         t("landed.col_cost", lang): [f"{c_:,.0f}" for c_ in df["cost_twd"]],
         t("landed.col_basis", lang): df["basis"] + np.where(df["verified"], "", f" ({t('landed.unverified', lang)})"),
@@ -1104,12 +1120,14 @@ def _last_present(df: pd.DataFrame, items: Sequence[str]) -> str | None:
 
 
 def rules_figure(summary: pd.DataFrame, lang: str, currency: str) -> go.Figure:
-    """Per rule: what the seller pays (in its price), what the buyer pays on top, and recoverable VAT."""
+    """Per rule, the costs on top of the ex-works value: what the seller pays (and puts in its price), what
+    the buyer pays on top, and recoverable import VAT (cash flow). The total hardly moves; the split does."""
     check_lang(lang)
     rules = [r for r, _ in summary.index]
+    seller_extra = summary["seller_costs"] - summary["goods"]
     fig = theme.figure(t("landed.rules_title", lang), height=420)
-    fig.add_bar(x=rules, y=summary["seller_costs"], name=t("landed.seller_part", lang),
-                marker_color=PAYER_COLOR["seller"], text=[f"{v:,.0f}" for v in summary["seller_costs"]],
+    fig.add_bar(x=rules, y=seller_extra, name=t("landed.seller_part", lang),
+                marker_color=PAYER_COLOR["seller"], text=[f"{v:,.0f}" for v in seller_extra],
                 textposition="inside", textfont=dict(size=9))
     fig.add_bar(x=rules, y=summary["buyer_costs"], name=t("landed.buyer_part", lang),
                 marker_color=PAYER_COLOR["buyer"], text=[f"{v:,.0f}" for v in summary["buyer_costs"]],
@@ -1118,10 +1136,7 @@ def rules_figure(summary: pd.DataFrame, lang: str, currency: str) -> go.Figure:
         fig.add_bar(x=rules, y=summary["vat_recoverable"], name=t("landed.vat_cashflow", lang),
                     marker=dict(color="white", line=dict(color=theme.COLORWAY[2], width=1.5),
                                 pattern=dict(shape="/", fgcolor=theme.COLORWAY[2])))
-    goods = float(summary["goods"].iloc[0])
-    fig.add_hline(y=goods, line=dict(color="#555", dash="dot"), annotation_text=t("landed.exw_line", lang),
-                  annotation_position="top left", annotation_font_size=10)
-    fig.update_layout(barmode="stack", yaxis_title=t("landed.axis_amount", lang, currency=currency),
+    fig.update_layout(barmode="stack", yaxis_title=t("landed.axis_on_top", lang, currency=currency),
                       xaxis_title=t("landed.axis_rule", lang), margin=dict(l=70, r=20, t=80, b=50))
     return fig
 
