@@ -217,6 +217,8 @@ def test_vectorized_grid_equals_one_by_one(de, incoterms):
     res = landed.resolve(de, as_of=REPORT_DATE)
     qty = np.array([1, 10, 200, 5000])
     grid = landed.summarize(landed.compute(res, ["FCA", "CIF", "DDP"], qty, 380.0, "sea", incoterms))
+    assert np.allclose(grid.to_numpy(dtype=float),
+                       landed.grid(res, ["FCA", "CIF", "DDP"], qty, 380.0, "sea", incoterms).to_numpy(dtype=float))
     for rule in ["FCA", "CIF", "DDP"]:
         for n in qty:
             one = landed.summarize(landed.compute(res, rule, [n], 380.0, "sea", incoterms)).iloc[0]

@@ -505,13 +505,9 @@ def _cost(c: Cost, q: np.ndarray) -> np.ndarray:
     return c.fixed + c.per_unit * q
 
 
-def compute(res: Resolved, rules: Sequence[str] | str, quantity, unit_price: float, mode: str,
-            incoterms: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Landed-cost lines for every rule x quantity: a long table (one row per rule, quantity and item).
-
-    Columns: ``rule, quantity, item, amount, payer, in_customs_value, recoverable`` plus per row of the
-    shipment the summary columns are obtained with :func:`summarize`. Amounts in the market's currency.
-    """
+def _arrays(res: Resolved, rules: Sequence[str] | str, quantity, unit_price: float, mode: str,
+            incoterms: pd.DataFrame | None = None):
+    """The arithmetic on arrays: amounts[rule, quantity, item], payers[rule, item], recoverable VAT[rule]."""
     incoterms = load_incoterms() if incoterms is None else incoterms
     rules = check_rules(rules)
     for rule in rules:
@@ -578,16 +574,29 @@ def compute(res: Resolved, rules: Sequence[str] | str, quantity, unit_price: flo
         amounts[:, :, col["duty"]] = duty
         amounts[:, :, col["fees"]] = fees
         amounts[:, :, col["import_vat"]] = vat
-    payers = payer_matrix(incoterms, rules)
-    vat_payer = payers["import_vat"].to_numpy()
+    payers = payer_matrix(incoterms, rules).to_numpy()
+    vat_payer = payers[:, col["import_vat"]]
     recover = np.where(vat_payer == "buyer", res.vat_recoverable_by_buyer, res.vat_recoverable_by_seller)
+    return rules, q, amounts, payers, recover
+
+
+def compute(res: Resolved, rules: Sequence[str] | str, quantity, unit_price: float, mode: str,
+            incoterms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Landed-cost lines for every rule x quantity: a long table (one row per rule, quantity and item).
+
+    Columns: ``rule, quantity, item, amount, payer, in_customs_value, recoverable``; :func:`summarize` turns
+    it into one row per rule and quantity (and :func:`grid` goes there directly, for large grids).
+    Amounts in the market's currency.
+    """
+    rules, q, amounts, payers, recover = _arrays(res, rules, quantity, unit_price, mode, incoterms)
+    n_r, n_q = len(rules), len(q)
     in_cv = np.isin(np.array(ITEMS), IN_CUSTOMS_VALUE[res.basis])
     frame = pd.DataFrame({
         "rule": np.repeat(np.array(rules), n_q * len(ITEMS)),
         "quantity": np.tile(np.repeat(q, len(ITEMS)), n_r).astype(int),
         "item": np.tile(np.array(ITEMS), n_r * n_q),
         "amount": amounts.ravel(),
-        "payer": np.repeat(payers.to_numpy(), n_q, axis=0).ravel(),
+        "payer": np.repeat(payers, n_q, axis=0).ravel(),
         "in_customs_value": np.tile(in_cv, n_r * n_q),
     })
     frame["recoverable"] = (frame["item"] == "import_vat") & np.repeat(recover, n_q * len(ITEMS))
@@ -596,32 +605,60 @@ def compute(res: Resolved, rules: Sequence[str] | str, quantity, unit_price: flo
     return frame
 
 
+def _summary(rules, q, amounts, payers, recover, basis: str) -> pd.DataFrame:
+    col = {name: i for i, name in enumerate(ITEMS)}
+    n_r, n_q = len(rules), len(q)
+    vat = amounts[:, :, col["import_vat"]]
+    recoverable = vat * recover[:, None]
+    seller_mask = (payers == "seller")[:, None, :]
+    seller = (amounts * seller_mask).sum(axis=2) - recoverable * seller_mask[:, :, col["import_vat"]]
+    buyer = (amounts * ~seller_mask).sum(axis=2) - recoverable * ~seller_mask[:, :, col["import_vat"]]
+    cash_out = amounts.sum(axis=2)
+    goods = amounts[:, :, col["goods"]]
+    cv = amounts[:, :, [col[i] for i in IN_CUSTOMS_VALUE[basis]]].sum(axis=2)
+    index = pd.MultiIndex.from_arrays([np.repeat(np.array(rules), n_q), np.tile(q.astype(int), n_r)],
+                                      names=["rule", "quantity"])
+    out = pd.DataFrame({
+        "goods": goods.ravel(), "customs_value": cv.ravel(), "duty": amounts[:, :, col["duty"]].ravel(),
+        "fees": amounts[:, :, col["fees"]].ravel(), "import_vat": vat.ravel(),
+        "vat_recoverable": recoverable.ravel(), "seller_costs": seller.ravel(), "buyer_costs": buyer.ravel(),
+        "cash_out": cash_out.ravel(),
+    }, index=index)
+    out["landed"] = out["cash_out"] - out["vat_recoverable"]
+    out["uplift"] = out["landed"] / out["goods"] - 1
+    return out
+
+
+def grid(res: Resolved, rules: Sequence[str] | str, quantity, unit_price: float, mode: str,
+         incoterms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`summarize` of :func:`compute` without the long table in between (for large grids)."""
+    rules, q, amounts, payers, recover = _arrays(res, rules, quantity, unit_price, mode, incoterms)
+    out = _summary(rules, q, amounts, payers, recover, res.basis)
+    out.attrs.update(currency=res.currency, basis=res.basis, market=res.market, origin=res.origin,
+                     domestic=res.domestic, mode=mode)
+    return out
+
+
 def summarize(lines: pd.DataFrame) -> pd.DataFrame:
     """Per rule and quantity: customs value, duty, fees, import VAT, who pays what, landed cost.
 
     ``landed`` excludes recoverable VAT (a cash-flow cost); ``cash_out`` includes it. ``seller_costs`` is what
     the seller pays (goods at ex-works plus the items the rule gives it): its price at cost. ``buyer_costs``
-    is what the buyer pays to third parties, excluding recoverable VAT.
+    is what the buyer pays to third parties, excluding recoverable VAT. ``lines`` is a table from
+    :func:`compute` (rows in its order: rule, then quantity, then ``ITEMS``).
     """
-    df = lines
-    amount = df["amount"]
-    keys = [df["rule"], df["quantity"]]
-    recoverable = amount.where(df["recoverable"], 0.0)
-    seller = amount.where(df["payer"] == "seller", 0.0) - recoverable.where(df["payer"] == "seller", 0.0)
-    buyer = amount.where(df["payer"] == "buyer", 0.0) - recoverable.where(df["payer"] == "buyer", 0.0)
-    out = pd.DataFrame({
-        "goods": amount.where(df["item"] == "goods", 0.0).groupby(keys, sort=False).sum(),
-        "customs_value": amount.where(df["in_customs_value"], 0.0).groupby(keys, sort=False).sum(),
-        "duty": amount.where(df["item"] == "duty", 0.0).groupby(keys, sort=False).sum(),
-        "fees": amount.where(df["item"] == "fees", 0.0).groupby(keys, sort=False).sum(),
-        "import_vat": amount.where(df["item"] == "import_vat", 0.0).groupby(keys, sort=False).sum(),
-        "vat_recoverable": recoverable.groupby(keys, sort=False).sum(),
-        "seller_costs": seller.groupby(keys, sort=False).sum(),
-        "buyer_costs": buyer.groupby(keys, sort=False).sum(),
-        "cash_out": amount.groupby(keys, sort=False).sum(),
-    })
-    out["landed"] = out["cash_out"] - out["vat_recoverable"]
-    out["uplift"] = out["landed"] / out["goods"] - 1
+    n_items = len(ITEMS)
+    if len(lines) % n_items or not (lines["item"].to_numpy().reshape(-1, n_items) == np.array(ITEMS)).all():
+        raise InputError("summarize: expected the table compute() returns (one row per item, in ITEMS order)")
+    rows = lines.iloc[::n_items]
+    keys = list(dict.fromkeys(zip(rows["rule"], rows["quantity"])))
+    rules = list(dict.fromkeys(r for r, _ in keys))
+    q = np.array(list(dict.fromkeys(n for _, n in keys)), dtype=float)
+    amounts = lines["amount"].to_numpy(dtype=float).reshape(len(rules), len(q), n_items)
+    payers = lines["payer"].to_numpy().reshape(len(rules), len(q), n_items)[:, 0, :]
+    recover = lines["recoverable"].to_numpy().reshape(len(rules), len(q), n_items).any(axis=(1, 2))
+    basis = lines.attrs.get("basis") or ("CIF" if lines.loc[lines["item"] == "insurance", "in_customs_value"].any() else "FOB")
+    out = _summary(rules, q, amounts, payers, recover, basis)
     out.attrs.update(lines.attrs)
     return out
 
@@ -1252,12 +1289,12 @@ def panel(scn: Any, lang: str, as_of: date | None = None, incoterms: pd.DataFram
         q = quote(scn, rule=rule, mode=mode, quantity=int(quantity), origin=origin, fta=fta, as_of=as_of,
                   incoterms=incoterms)
         compare = list(COMPARE_RULES) if mode == "sea" else ["EXW", "FCA", "CIP", "DAP", "DDP"]
-        lines = compute(q.resolved, compare, [int(quantity)], sh.unit_price, mode, incoterms)
+        compared = grid(q.resolved, compare, [int(quantity)], sh.unit_price, mode, incoterms)
         return {
             "summary": summary_table(q, lang),
             "waterfall": waterfall_figure(q, lang),
             "lines": lines_table(q, lang),
-            "rules": rules_figure(summarize(lines), lang, q.resolved.currency),
+            "rules": rules_figure(compared, lang, q.resolved.currency),
             "duty": duty_figure(rates, lang, scn.code, selected=origin),
         }
 
