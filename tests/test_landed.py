@@ -372,6 +372,11 @@ def test_facts_to_verify_flags_expired_unverified_and_revised_facts(us):
     facts = landed.facts_to_verify(us, REPORT_DATE)
     reasons = dict(zip(facts["fact"], facts["reasons"]))
     assert "expired" in reasons["TW: Section 122 temporary import surcharge 10 %"]
+    # the earlier measures it replaced are not flagged again: only the last to lapse matters
+    assert "TW: IEEPA reciprocal tariff, Taiwan rate 20 %" not in reasons
+    # while the surcharge ran, nothing had lapsed without a successor
+    assert not landed.facts_to_verify(us, date(2026, 3, 9))["reasons"].map(lambda r: "expired" in r).any()
+    assert "lapsed on 2026-07-23" in landed.headline(us, "en", REPORT_DATE)[0]
     assert "review_due" in reasons["Merchandise processing fee: 0.3464%"]
     assert reasons["MFN rate, HTSUS 8483.40.80.00: 3.8%"] == ("old",)  # verified, but checked over a year ago
     table = landed.verify_table(us, REPORT_DATE, "zh-TW")

@@ -926,8 +926,14 @@ def facts_to_verify(scn: Any, on: date, *, section: Landed | None = None) -> pd.
     add(both(f"MFN rate, {tar.schedule} {tar.line}: {tar.mfn_rate:.1%}",
              f"最惠國稅率，{tar.schedule} {tar.line}：{tar.mfn_rate:.1%}"), tar.as_of, tar.verified)
     for origin, treat in sec.origins.items():
+        # A lapsed measure needs checking only if nothing recorded replaces it: flag the last one to lapse
+        # when no measure is in force on the date.
+        lapsed = [m for m in treat.additional if m.valid_until is not None and m.valid_until < on]
+        current = [m for m in treat.additional if _in_force(m, on)]
+        last = max(lapsed, key=lambda m: m.valid_until) if lapsed and not current else None
         for m in treat.additional:
-            add(both(f"{origin}: {m.name.en}", f"{origin}：{m.name.zh_TW}"), m.as_of, m.verified, expired=m.valid_until)
+            add(both(f"{origin}: {m.name.en}", f"{origin}：{m.name.zh_TW}"), m.as_of, m.verified,
+                expired=m.valid_until if m is last else None)
         if treat.preference is not None:
             p = treat.preference
             add(both(f"{origin}: {p.agreement} preferential rate {p.rate:.1%}", f"{origin}：{p.agreement} 優惠稅率 {p.rate:.1%}"),
@@ -1025,10 +1031,12 @@ def _fact_state(as_of: date, verified: bool, lang: str) -> str:
 
 def verify_table(scn: Any, on: date, lang: str) -> pd.DataFrame:
     df = facts_to_verify(scn, on)
+    sep = "；" if lang == "zh-TW" else "; "
+    facts = df["fact_zh_TW" if lang == "zh-TW" else "fact"]
     return pd.DataFrame({
-        t("landed.col_fact", lang): df["fact_zh_TW" if lang == "zh-TW" else "fact"],
-        t("common.as_of", lang): df["as_of"].astype(str),
-        t("landed.col_why", lang): ["; ".join(t(f"landed.why_{r}", lang) for r in rs) for rs in df["reasons"]],
+        t("landed.col_fact", lang): [f"{f} ({t('common.as_of', lang)} {d})" if lang == "en" else f"{f}（{t('common.as_of', lang)} {d}）"
+                                     for f, d in zip(facts, df["as_of"])],
+        t("landed.col_why", lang): [sep.join(t(f"landed.why_{r}", lang) for r in rs) for rs in df["reasons"]],
     })
 
 
@@ -1257,6 +1265,9 @@ def headline(scn: Any, lang: str, as_of: date | None = None) -> tuple[str, str, 
                         agreement=best["agreement"], amount=money(best["per_year"], cur))
     text = t("landed.headline", lang, rule=q.rule, landed=money(s["landed"], cur), uplift=s["uplift"],
              saving=saving, share=r.share_done, days=r.days_to_ready)
+    if q.resolved.expired:
+        last = max(m.valid_until for m in q.resolved.expired)
+        text += t("landed.headline_lapsed", lang, date=last)
     return text, t("landed.headline_figure", lang, uplift=s["uplift"]), float(s["uplift"])
 
 
