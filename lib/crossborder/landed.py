@@ -952,6 +952,16 @@ def nobreak(text: str) -> str:
     return "\u2060".join(text) if any("\u4e00" <= ch <= "\u9fff" for ch in text) else text
 
 
+def short_amount(x: float) -> str:
+    """A chart label: full digits below a million, then M (millions) or B (billions) with two decimals."""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{x / 1e9:,.2f}B"
+    if a >= 1e6:
+        return f"{x / 1e6:,.2f}M"
+    return f"{x:,.0f}"
+
+
 def money(x: float, currency: str) -> str:
     return f"{currency} {x:,.0f}"
 
@@ -1123,26 +1133,26 @@ def waterfall_figure(q: Quote, lang: str) -> go.Figure:
         x.append(f"{t('landed.item_' + item, lang)} ({t('landed.party_' + df.at[item, 'payer'] + '_short', lang)})")
         y.append(amt)
         measure.append("relative")
-        text.append(f"{amt:,.0f}")
+        text.append(short_amount(amt))
         if item == _last_present(df, cv_items) and not q.resolved.domestic:
             x.append(t("landed.customs_value", lang))
             y.append(0)
             measure.append("total")
-            text.append(f"{q.summary['customs_value']:,.0f}")
+            text.append(short_amount(q.summary["customs_value"]))
     recoverable = float(q.summary["vat_recoverable"])
     x.append(t("landed.cash_out", lang) if recoverable > 0 else t("landed.landed_cost", lang))
     y.append(0)
     measure.append("total")
-    text.append(f"{q.summary['cash_out']:,.0f}")
+    text.append(short_amount(q.summary["cash_out"]))
     if recoverable > 0:
         x.append(t("landed.vat_recovered", lang))
         y.append(-recoverable)
         measure.append("relative")
-        text.append(f"-{recoverable:,.0f}")
+        text.append(short_amount(-recoverable))
         x.append(t("landed.landed_cost", lang))
         y.append(0)
         measure.append("total")
-        text.append(f"{q.summary['landed']:,.0f}")
+        text.append(short_amount(q.summary["landed"]))
     title = t("landed.waterfall_title", lang, rule=q.rule, market=country_name(q.resolved.market, lang),
               origin=country_name(q.resolved.origin, lang))
     fig = theme.figure(title, height=470)
@@ -1172,10 +1182,10 @@ def rules_figure(summary: pd.DataFrame, lang: str, currency: str) -> go.Figure:
     seller_extra = summary["seller_costs"] - summary["goods"]
     fig = theme.figure(t("landed.rules_title", lang), height=420)
     fig.add_bar(x=rules, y=seller_extra, name=t("landed.seller_part", lang),
-                marker_color=PAYER_COLOR["seller"], text=[f"{v:,.0f}" for v in seller_extra],
+                marker_color=PAYER_COLOR["seller"], text=[short_amount(v) for v in seller_extra],
                 textposition="inside", textfont=dict(size=9))
     fig.add_bar(x=rules, y=summary["buyer_costs"], name=t("landed.buyer_part", lang),
-                marker_color=PAYER_COLOR["buyer"], text=[f"{v:,.0f}" for v in summary["buyer_costs"]],
+                marker_color=PAYER_COLOR["buyer"], text=[short_amount(v) for v in summary["buyer_costs"]],
                 textposition="inside", textfont=dict(size=9))
     if (summary["vat_recoverable"] > 0).any():
         fig.add_bar(x=rules, y=summary["vat_recoverable"], name=t("landed.vat_cashflow", lang),
