@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+CONDA_TO_PYPI = {"python-kaleido": "kaleido"}  # conda-forge names that differ from PyPI's
 
 
 def _name(requirement: str) -> str:
@@ -23,7 +24,7 @@ def test_environment_yml_matches_pyproject():
         if isinstance(dep, dict):
             listed |= {_name(p) for p in dep["pip"] if not p.startswith("-e")}
         else:
-            listed.add(_name(dep))
+            listed.add(CONDA_TO_PYPI.get(_name(dep), _name(dep)))
     listed -= {"python", "pip"}
     assert listed == wanted, f"only in environment.yml: {listed - wanted}; only in pyproject: {wanted - listed}"
 

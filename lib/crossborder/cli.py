@@ -2,6 +2,7 @@
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
     crossborder markets
+    crossborder workshop build|serve|slides ...
 
 Exit codes: 0 done, 1 some report failed (a summary names each failure), 2 bad input (one line, nothing
 written).
@@ -64,6 +65,66 @@ def cmd_markets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workshop_build(args: argparse.Namespace) -> int:
+    from . import workshop
+
+    for lang in _csv(args.lang):
+        for teacher in ((False, True) if args.teacher else (False,)):
+            folder, zipped = workshop.build_pack(lang, teacher=teacher)
+            print(folder)
+            print(zipped)
+    return 0
+
+
+def cmd_workshop_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from . import workshop
+
+    notebook = None
+    if args.chapter:
+        from .report.execute import chapter_notebooks
+
+        found = chapter_notebooks([args.chapter])
+        if not found:
+            raise InputError(f"chapter: expected a chapter number or name such as 00 or 08_risk_map, found {args.chapter!r}")
+        notebook = found[0].name
+    port = args.port or workshop.free_port()
+    print(f"Serving the workbook as apps on http://127.0.0.1:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
+    try:
+        return subprocess.call(workshop.serve_command(port, notebook))
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_workshop_slides(args: argparse.Namespace) -> int:
+    from . import workshop
+
+    as_of = _as_of(args.as_of) if args.as_of else date.today()
+    for code in args.markets:
+        for lang in _csv(args.lang):
+            print(workshop.build_slides(code, lang, as_of))
+    return 0
+
+
+def _add_workshop(sub: argparse._SubParsersAction) -> None:
+    ws = sub.add_parser("workshop", help="handout packs, app view and slides for teaching")
+    wsub = ws.add_subparsers(dest="workshop_command", required=True, parser_class=_Parser)
+    build = wsub.add_parser("build", help="write the student pack (and the teacher's with --teacher) to reports/workshop/")
+    build.add_argument("--lang", default=DEFAULT_LANG, help="comma-separated: zh-TW, en (default zh-TW)")
+    build.add_argument("--teacher", action="store_true", help="also write the teacher's pack, with solutions")
+    build.set_defaults(func=cmd_workshop_build)
+    serve = wsub.add_parser("serve", help="serve the chapters as apps with Voilà on localhost (code hidden)")
+    serve.add_argument("chapter", nargs="?", help="one chapter, e.g. 08 (default: a page listing all)")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.set_defaults(func=cmd_workshop_serve)
+    slides = wsub.add_parser("slides", help="a PowerPoint deck per market and language in reports/workshop/slides/")
+    slides.add_argument("markets", nargs="+", metavar="MARKET")
+    slides.add_argument("--lang", default=DEFAULT_LANG, help="comma-separated: zh-TW, en (default zh-TW)")
+    slides.add_argument("--as-of", help="date of the figures YYYY-MM-DD (default today)")
+    slides.set_defaults(func=cmd_workshop_slides)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crossborder", description="Cross-border B2B strategy workbook")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -78,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     mk = sub.add_parser("markets", help="list the markets that have a scenario")
     mk.set_defaults(func=cmd_markets)
+
+    _add_workshop(sub)
     return parser
 
 

@@ -43,7 +43,9 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
         if same_shape:
             for old_trace, new_trace in zip(target.data, new.data):
                 old_trace.update(new_trace.to_plotly_json(), overwrite=True)
-        target.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        layout = new.layout.to_plotly_json()
+        layout.pop("template", None)  # the same workbook template: re-sending it costs more than the data
+        target.update_layout(layout, overwrite=True)
 
 
 def _as_html(value: Any) -> str:
