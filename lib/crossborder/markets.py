@@ -261,7 +261,7 @@ def _prepare(scores: pd.DataFrame, weights, benefit) -> tuple[np.ndarray, np.nda
     w = np.asarray(w, dtype=float)
     if np.isnan(w).any() or (w < 0).any():
         j = int(np.argmax(np.isnan(w) | (w < 0)))
-        raise InputError(f"weights: criterion {cols[j]!r}: expected a weight >= 0, found {w[j]!r}")
+        raise InputError(f"weights: criterion {cols[j]!r}: expected a weight >= 0, found {float(w[j])!r}")
     if w.sum() <= 0:
         raise InputError("weights: expected at least one weight > 0, found all zero")
     return X, w / w.sum(), np.asarray(b, dtype=bool)
