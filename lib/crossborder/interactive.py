@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import html
+import sys
 
 import ipywidgets as widgets
 import numpy as np
@@ -73,7 +74,8 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
 def _as_html(value: Any) -> str:
     if isinstance(value, pd.DataFrame):
         return value.to_html(classes="cb-table", border=0, na_rep="–", index=not isinstance(value.index, pd.RangeIndex))
-    if isinstance(value, pd.io.formats.style.Styler):
+    style = sys.modules.get("pandas.io.formats.style")  # a Styler exists only once that module is imported
+    if style is not None and isinstance(value, style.Styler):
         return value.to_html()
     return f"<div class='cb-text'>{value}</div>" if isinstance(value, str) and value.startswith("<") else f"<p>{html.escape(str(value))}</p>"
 

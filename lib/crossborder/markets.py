@@ -49,14 +49,13 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-import pandas.io.formats.style  # noqa: F401  interactive._as_html looks up pd.io.formats.style.Styler
 import plotly.graph_objects as go
 from pydantic import Field, field_validator, model_validator
 
@@ -1033,7 +1032,7 @@ def _names(codes, lang: str) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def _market_name(code: str, lang: str) -> str:
-    return f"{country_name(code, lang)} ({code})"
+    return f"{country_name(code, lang)}（{code}）" if lang == "zh-TW" else f"{country_name(code, lang)} ({code})"
 
 
 def _colour(j: int) -> str:
@@ -1123,7 +1122,8 @@ def funnel_figure(results: pd.DataFrame, lang: str) -> go.Figure:
                        "mode": "lines+markers+text", "name": _market_name(code, lang),
                        "text": [f"{c:.0f}" for c in counts], "textposition": "top center", "textfont": {"size": 9},
                        "line": {"color": _colour(k)}})
-    layout = {"yaxis": {"type": "log", "title": {"text": t("markets.axis_buyers", lang)}},
+    layout = {"yaxis": {"type": "log", "title": {"text": t("markets.axis_buyers", lang)},
+                        "tickvals": [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]},
               "xaxis": {"tickangle": -20}, "margin": {"l": 60, "r": 20, "t": 70, "b": 80}}
     return _figure(t("markets.chart_funnel_title", lang), 440, traces, layout)
 
@@ -1139,7 +1139,7 @@ def criteria_table(data: Data, lang: str) -> pd.DataFrame:
     c = data.criteria
     return pd.DataFrame({
         t("markets.col_criterion", lang): [_label(data, k, lang) for k in c.index],
-        t("markets.col_direction", lang): [t(f"markets.direction_{d}", lang) for d in c["direction"]],
+        t("markets.col_direction", lang): [t(f"markets.direction_short_{d}", lang) for d in c["direction"]],
         t("markets.col_unit", lang): c["unit"].to_list(),
         t("markets.col_default_weight", lang): [f"{w / c['weight'].sum():.0%}" for w in c["weight"]],
         t("markets.col_provenance", lang): [t(f"markets.provenance_{p}", lang) for p in c["provenance"]],
@@ -1170,6 +1170,23 @@ def weights_table(a: Analysis, data: Data, lang: str, alternatives: dict[str, pd
     for name, w in (alternatives or {}).items():
         cols[t(f"markets.weighting_{name}", lang)] = [_pct(w[c]) for c in a.weights.index]
     return pd.DataFrame(cols)
+
+
+def weightings_table(data: Data, settings: Settings, plants: list[str], lang: str) -> pd.DataFrame:
+    """The weights in use beside the other weightings (entropy, CRITIC and, with judgements, AHP)."""
+    current = analyse(data, settings, plants, lang)
+    others = {}
+    for w in WEIGHTINGS[1:]:
+        if w != settings.weighting and (w != "ahp" or settings.ahp):
+            others[w] = chosen_weights(data, current.matrix, current.benefit, replace(settings, weighting=w))[0]
+    return weights_table(current, data, lang, others)
+
+
+def ahp_check(data: Data, settings: Settings, lang: str) -> str:
+    """The AHP consistency verdict for the scenario's judgements (empty text if there are none)."""
+    if not settings.ahp:
+        return ""
+    return ahp_note(ahp(settings.ahp, list(data.criteria.index)), data, lang)
 
 
 def ranking_table(a: Analysis, lang: str, top: int | None = None) -> pd.DataFrame:
@@ -1312,7 +1329,7 @@ def headline(a: Analysis, scn, lang: str) -> tuple[str, str, float]:
 
 # ============================================================================================== panel
 
-def panel(scn, lang: str, data: Data | None = None) -> ControlPanel:
+def panel(scn, lang: str, data: Data | None = None, top: int = 5) -> ControlPanel:
     """JupyterLab controls: a weight slider per criterion, method, normalization, weighting mode, origin
     plant and the weight-uncertainty model; every change recomputes the ranking, radar, rank
     acceptability, tornado and pilot pick in place. "Save scenario" writes the choices to the overlay."""
@@ -1362,7 +1379,7 @@ def panel(scn, lang: str, data: Data | None = None) -> ControlPanel:
         if values["weighting"] != "direct":
             note = (note + " " if note else "") + t("markets.note_sliders_idle", lang,
                                                     weighting=t(f"markets.weighting_{values['weighting']}", lang))
-        return {"ranking": ranking_figure(a, data, lang), "radar": radar_figure(a, data, lang),
+        return {"ranking": ranking_figure(a, data, lang), "radar": radar_figure(a, data, lang, top=top),
                 "acceptability": acceptability_figure(a, lang), "tornado": tornado_figure(a, data, lang),
                 "pilot": pilot_table(a, lang), "weights": weights_table(a, data, lang), "note": note}
 
