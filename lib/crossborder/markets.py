@@ -1124,8 +1124,10 @@ def funnel_figure(results: pd.DataFrame, lang: str) -> go.Figure:
                        "line": {"color": _colour(k)}})
     layout = {"yaxis": {"type": "log", "title": {"text": t("markets.axis_buyers", lang)},
                         "tickvals": [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]},
-              "xaxis": {"tickangle": -20}, "margin": {"l": 60, "r": 20, "t": 70, "b": 80}}
-    return _figure(t("markets.chart_funnel_title", lang), 440, traces, layout)
+              "xaxis": {"tickangle": -20},
+              "legend": {"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
+              "margin": {"l": 60, "r": 20, "t": 60, "b": 140}}
+    return _figure(t("markets.chart_funnel_title", lang), 500, traces, layout)
 
 
 # ============================================================================================ tables
