@@ -121,7 +121,10 @@ def load_markets(path: Path = MARKETS_FILE, criteria: pd.DataFrame | None = None
     criteria = load_criteria() if criteria is None else criteria
     where = relative(path)
     needed = [c for c in criteria.index if criteria.at[c, "provenance"] != "derived"]
-    header = pd.read_csv(path, nrows=0).columns.tolist() if Path(path).exists() else []
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns.tolist()
+    except (OSError, ValueError, pd.errors.ParserError):
+        header = []                                  # read_table below names the problem (missing, unreadable)
     unknown = [c for c in header if c not in ("market", "region") and c not in criteria.index]
     if unknown:
         raise InputError(f"{where}: column '{unknown[0]}': unknown criterion; expected one of "
