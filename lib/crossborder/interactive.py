@@ -45,6 +45,13 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _same_template(a: dict, b: dict) -> bool:
+    try:
+        return bool(a == b)          # templates hold plain lists and numbers: Python's own comparison is fast
+    except ValueError:               # a numpy array inside: compare element by element
+        return _same(a, b)
+
+
 def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
     """Make ``target`` show ``new`` without replacing the widget (no flicker, view state kept).
 
@@ -59,7 +66,7 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
         target.data = ()
         target.add_traces(new.data)
     layout = new.layout.to_plotly_json()
-    if "template" in layout and _same(layout["template"], target.layout.template.to_plotly_json()):
+    if "template" in layout and _same_template(layout["template"], target.layout.template.to_plotly_json()):
         del layout["template"]
     with target.batch_update():
         if same_shape:
