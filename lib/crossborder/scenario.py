@@ -127,6 +127,7 @@ SECTIONS: dict[str, str] = {
     "exporter": "crossborder.scenario:Exporter",
     "risk": "crossborder.risk:RiskSection",
     "landed": "crossborder.landed:Landed",
+    "markets": "crossborder.markets:MarketSelection",
 }
 
 
