@@ -39,18 +39,22 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
     if not same_shape:
         target.data = ()
         target.add_traces(new.data)
+    layout = new.layout.to_plotly_json()
+    # Re-setting an unchanged template re-validates all of it (~10 ms a figure): patch it only when it changed.
+    if "template" in layout and target.layout.template.to_plotly_json() == layout["template"]:
+        del layout["template"]
     with target.batch_update():
         if same_shape:
             for old_trace, new_trace in zip(target.data, new.data):
                 old_trace.update(new_trace.to_plotly_json(), overwrite=True)
-        target.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        target.update_layout(layout, overwrite=True)
 
 
 def _as_html(value: Any) -> str:
     if isinstance(value, pd.DataFrame):
         return value.to_html(classes="cb-table", border=0, na_rep="–", index=not isinstance(value.index, pd.RangeIndex))
-    if isinstance(value, pd.io.formats.style.Styler):
-        return value.to_html()
+    if hasattr(value, "to_html") and not isinstance(value, str):  # a pandas Styler (pd.io.formats.style is
+        return value.to_html()                                     # not an attribute until jinja2 is loaded)
     return f"<div class='cb-text'>{value}</div>" if isinstance(value, str) and value.startswith("<") else f"<p>{html.escape(str(value))}</p>"
 
 
