@@ -274,14 +274,16 @@ def test_two_channel_optimum_by_grid_search():
     budget = 20_000.0
     x = P.allocate(r, budget, [0, 0], [budget, budget])
     grid = np.linspace(0, budget, 20_001)
-    values = [r.objective([g, budget - g]) for g in grid]
-    assert r.objective(x) >= max(values) - 1e-6
+    one = P.Response(r.ref_spend[:1], r.ref_leads[:1], r.k[:1], r.value[:1])
+    two = P.Response(r.ref_spend[1:], r.ref_leads[1:], r.k[1:], r.value[1:])
+    values = one.value * one.leads(grid) + two.value * two.leads(budget - grid)
+    assert r.objective(x) >= values.max() - 1e-6
     assert x[0] == pytest.approx(grid[int(np.argmax(values))], abs=2)
 
 
 def test_budget_below_the_minimums_is_a_clear_error_and_surplus_stays_unspent(channels):
     scn = scenario.load("DE")
-    with pytest.raises(InputError, match=r"platforms.budget: expected at least US\$ 19,499"):
+    with pytest.raises(InputError, match=r"platforms.budget: expected at least USD 19,499"):
         P.analyse(scn, channels, budget=10_000)
     a = P.analyse(scn, channels, budget=1_000_000)
     assert a.mix_totals["unspent"] == pytest.approx(1_000_000 - a.mix["spend_max"].sum())
@@ -366,7 +368,9 @@ def test_charts_and_tables_in_both_languages(channels):
     rec = P.recommendation(a, "zh-TW")
     assert "（" in rec and "(" not in rec and "：" in rec          # full-width punctuation in Chinese
     text, key, value = P.headline(a, "zh-TW")
-    assert "日本" in text and key.startswith("每單 US$") and value > 0
+    assert "日本" in text and key.startswith("每單 ") and key.endswith("美元") and value > 0
+    assert "損益兩平" in rec and "24 個月內" in rec           # Japan: nothing breaks even within the horizon
+    assert "Caution" not in P.recommendation(P.analyse(scenario.load("DE"), channels), "en")
 
 
 def test_worked_example_repeats_the_tables_numbers(channels):
@@ -375,6 +379,13 @@ def test_worked_example_repeats_the_tables_numbers(channels):
     e = a.economics.loc["europages"]
     assert P.money(e["cac"], "en") in text and P.money(e["spend"], "en") in text
     assert P.payback_text(e["payback_months"], "en") in text
+
+
+def test_focus_channel_parameter_is_checked(channels):
+    a = P.analyse(scenario.load("DE"), channels)
+    assert P.focus_of(a) == a.shortlist[0] and P.focus_of(a, "g2") == "g2"
+    with pytest.raises(InputError, match=r"focus_channel: expected one of the compared channels .* found 'amazon'"):
+        P.focus_of(a, "amazon")
 
 
 def test_markdown_html_for_the_live_pane():

@@ -87,6 +87,7 @@ FOCUSES = ("all", "industrial", "chemicals", "agrifood", "software")
 CRITERIA = ("fit", "cost", "quality", "tools")
 KIND_COLOURS = dict(zip(KINDS, (theme.COLORWAY[0], theme.COLORWAY[1], theme.COLORWAY[2], theme.COLORWAY[5])))
 YEAR = 12
+PAYBACK_SHOWN = 120  # months; a longer payback is shown as "over 10 years" (a number that size means nothing)
 
 # --------------------------------------------------------------------------------------------- data
 
@@ -516,8 +517,8 @@ def allocate(response: Response, budget: float, low, high) -> np.ndarray:
     """
     lo, hi = np.asarray(low, float), np.asarray(high, float)
     if lo.sum() > budget + 1e-9:
-        raise InputError(f"platforms.budget: expected at least US$ {lo.sum():,.0f} (the channels' minimum spends), "
-                         f"found US$ {budget:,.0f}")
+        raise InputError(f"platforms.budget: expected at least USD {lo.sum():,.0f} (the channels' minimum spends), "
+                         f"found USD {budget:,.0f}")
     s0 = response.marginal(np.zeros_like(lo))
     live = s0 > 0
     b = np.where(live, response.k / np.where(response.ref_spend > 0, response.ref_spend, 1.0), 1.0)
@@ -608,6 +609,15 @@ class Analysis:
         return str(self.inputs.at[channel, "name_zh_TW" if lang == "zh-TW" else "name_en"])
 
 
+def focus_of(a: Analysis, channel: str = "", where: str = "focus_channel") -> str:
+    """The channel to look at closely: ``channel`` if given (checked), else the top-ranked one."""
+    if not channel:
+        return a.shortlist[0]
+    if channel not in a.inputs.index:
+        raise InputError(f"{where}: expected one of the compared channels ({', '.join(a.inputs.index)}), found {channel!r}")
+    return channel
+
+
 def analyse(scn: scenario_mod.Scenario, table: pd.DataFrame | None = None, *, memo: dict | None = None,
             **changes: Any) -> Analysis:
     """Run the whole chapter's model for a market scenario, with optional changes to its section.
@@ -642,11 +652,19 @@ def analyse(scn: scenario_mod.Scenario, table: pd.DataFrame | None = None, *, me
 # ------------------------------------------------------------------------------------------ formatting
 
 def money(value: float, lang: str, unit: bool = True) -> str:
-    """US$ with thousands separators (whole dollars); NaN or infinity as a dash."""
+    """US dollars with thousands separators: "USD 1,234" / "1,234 美元" (no "$": Markdown would read two of
+    them as LaTeX); NaN or infinity as a dash."""
     if value is None or not np.isfinite(value):
         return "–"
     text = f"{value:,.0f}"
-    return f"US$ {text}" if unit else text
+    if not unit:
+        return text
+    return f"{text} 美元" if lang == "zh-TW" else f"USD {text}"
+
+
+def _hover_money(lang: str, field: str) -> str:
+    """A plotly hover format for an amount in ``field`` (e.g. "x")."""
+    return f"%{{{field}:,.0f}} 美元" if lang == "zh-TW" else f"USD %{{{field}:,.0f}}"
 
 
 def _pct(value: float, signed: bool = False) -> str:
@@ -656,15 +674,30 @@ def _pct(value: float, signed: bool = False) -> str:
     return text.replace("-", "−")
 
 
+_CJK = "\u4e00-\u9fff"
+
+
+def spaced(text: str, lang: str) -> str:
+    """Taiwan typesetting for generated Chinese: a space where Chinese meets a Latin word or a number, none
+    after full-width closing punctuation. English is returned as is."""
+    if lang != "zh-TW":
+        return text
+    text = re.sub(f"([{_CJK}])([A-Za-z0-9])", r"\1 \2", text)
+    text = re.sub(f"([A-Za-z0-9%])([{_CJK}])", r"\1 \2", text)
+    return re.sub(r"([）」])[ ]+", r"\1", text)
+
+
 def payback_text(months: float, lang: str) -> str:
     """Payback in months, or 'never pays back' in words (never an infinity)."""
     if months is None or not np.isfinite(months):
         return t("platforms.never_pays_back", lang)
+    if months > PAYBACK_SHOWN:
+        return t("platforms.over_years", lang, n=PAYBACK_SHOWN // YEAR)
     return t("platforms.months_value", lang, n=f"{months:.1f}")
 
 
-def _kind(kind: str, lang: str) -> str:
-    return t(f"platforms.kind_{kind}", lang)
+def _kind(kind: str, lang: str, short: bool = False) -> str:
+    return t(f"platforms.kind_{kind}{'_short' if short else ''}", lang)
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -674,7 +707,7 @@ def channel_table(channels: pd.DataFrame, lang: str) -> pd.DataFrame:
     name = "name_zh_TW" if lang == "zh-TW" else "name_en"
     return pd.DataFrame({
         t("platforms.col_channel", lang): channels[name].to_numpy(),
-        t("platforms.col_kind", lang): [_kind(k, lang) for k in channels["kind"]],
+        t("platforms.col_kind", lang): [_kind(k, lang, short=True) for k in channels["kind"]],
         t("platforms.col_focus", lang): [t(f"platforms.focus_{f}", lang) for f in channels["focus"]],
         t("platforms.col_setup", lang): [money(v, lang, False) for v in channels["setup"]],
         t("platforms.col_membership", lang): [money(v, lang, False) for v in channels["membership_per_year"]],
@@ -711,10 +744,10 @@ def selection_table(a: Analysis, lang: str) -> pd.DataFrame:
     table = pd.DataFrame({
         t("platforms.col_rank", lang): s["rank"].to_numpy(),
         t("platforms.col_channel", lang): [a.name(c, lang) for c in s.index],
-        t("platforms.col_kind", lang): [_kind(a.inputs.at[c, "kind"], lang) for c in s.index],
+        t("platforms.col_kind", lang): [_kind(a.inputs.at[c, "kind"], lang, short=True) for c in s.index],
         **{crit[c]: [f"{v:.0f}" for v in s[c]] for c in CRITERIA},
         t("platforms.col_score", lang): [f"{v:.0f}" for v in s["score"]],
-        t("platforms.col_p_beat", lang, baseline=a.name(a.section.baseline, lang)): [
+        spaced(t("platforms.col_p_beat", lang, baseline=a.name(a.section.baseline, lang)), lang): [
             t("platforms.is_baseline", lang) if c == a.section.baseline else _pct(v) for c, v in s["p_beat"].items()],
     })
     return table
@@ -751,6 +784,9 @@ def _by_cost(a: Analysis) -> list[str]:
 # Each figure is built in one go (layout through theme.figure, traces in one add_traces call): adding traces
 # and layout piece by piece costs plotly several times more, and the panel rebuilds every figure on each move.
 
+_LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left", traceorder="normal")
+
+
 def _legend_line(lang: str) -> str:
     return " ".join(f"<span style='color:{KIND_COLOURS[k]}'>■</span> {_kind(k, lang)}" for k in KINDS)
 
@@ -767,7 +803,7 @@ def cost_figure(a: Analysis, lang: str) -> go.Figure:
     values = values[np.isfinite(values) & (values > 0)]
     floor = float(values.min()) if values.size else 1.0
     missing = ~np.isfinite(per_po)
-    hover = "%{y}: US$ %{x:,.0f}<extra></extra>"
+    hover = "%{y}: " + _hover_money(lang, "x") + "<extra></extra>"
     traces = [
         dict(type="bar", y=names, x=np.where(np.isfinite(per_lead), per_lead, None), orientation="h", xaxis="x",
              marker=dict(color=colours), showlegend=False, hovertemplate=hover),
@@ -777,10 +813,14 @@ def cost_figure(a: Analysis, lang: str) -> go.Figure:
              mode="text", text=[t("platforms.no_po", lang)] * int(missing.sum()), textposition="middle right",
              textfont=dict(color=theme.RAG["red"]), showlegend=False, hoverinfo="skip"),
     ]
+    top = float(values.max()) if values.size else 10.0
+    decades = 10.0 ** np.arange(np.floor(np.log10(floor)), np.ceil(np.log10(top)) + 1)
+    ticks = dict(tickvals=decades, ticktext=[f"{v:,.0f}" for v in decades])
     fig = theme.figure(
         t("platforms.chart_cost_title", lang) + "<br><sup>" + _legend_line(lang) + "</sup>", height=460,
-        xaxis=dict(domain=[0, 0.47], type="log", title=dict(text=t("platforms.axis_cost_per_lead", lang))),
-        xaxis2=dict(domain=[0.53, 1], type="log", title=dict(text=t("platforms.axis_cost_per_po", lang)), anchor="y"),
+        xaxis=dict(domain=[0, 0.47], type="log", title=dict(text=t("platforms.axis_cost_per_lead", lang)), **ticks),
+        xaxis2=dict(domain=[0.53, 1], type="log", title=dict(text=t("platforms.axis_cost_per_po", lang)), anchor="y",
+                    **ticks),
         yaxis=dict(categoryorder="array", categoryarray=names[::-1], automargin=True),
         margin=dict(l=10, r=20, t=80, b=50), showlegend=False,
     )
@@ -799,10 +839,10 @@ def cumulative_figure(a: Analysis, lang: str, focus: str | None = None) -> go.Fi
         colour = theme.COLORWAY[i % len(theme.COLORWAY)]
         name = a.name(c, lang)
         traces.append(dict(type="scatter", x=a.months, y=a.cum_gp[k], mode="lines", name=name, legendgroup=c,
-                           line=dict(color=colour), hovertemplate=f"{name} · {gp_word}: US$ %{{y:,.0f}}<extra></extra>"))
+                           line=dict(color=colour), hovertemplate=f"{name} · {gp_word}: {_hover_money(lang, 'y')}<extra></extra>"))
         traces.append(dict(type="scatter", x=a.months, y=a.cum_cost[k], mode="lines", name=name, legendgroup=c,
                            showlegend=False, line=dict(color=colour, dash="dash"),
-                           hovertemplate=f"{name} · {cost_word}: US$ %{{y:,.0f}}<extra></extra>"))
+                           hovertemplate=f"{name} · {cost_word}: {_hover_money(lang, 'y')}<extra></extra>"))
         m = a.economics.at[c, "breakeven_month"]
         if np.isfinite(m) and m <= a.section.horizon_months:
             be_x.append(int(m))
@@ -814,7 +854,7 @@ def cumulative_figure(a: Analysis, lang: str, focus: str | None = None) -> go.Fi
     fig = theme.figure(t("platforms.chart_cumulative_title", lang, n=a.section.horizon_months), height=440,
                        xaxis=dict(title=dict(text=t("platforms.axis_month", lang)), dtick=3),
                        yaxis=dict(title=dict(text=t("platforms.axis_usd", lang)), tickformat=",.0f", automargin=True),
-                       margin=dict(t=90))
+                       legend=_LEGEND_BELOW, margin=dict(t=60, b=120))
     fig.add_traces(traces)
     return fig
 
@@ -824,11 +864,11 @@ def tornado_figure(a: Analysis, lang: str, channel: str | None = None) -> go.Fig
     channel = channel or a.shortlist[0]
     base, table = tornado(a.inputs, channel, a.section.tornado_swing)
     name = a.name(channel, lang)
-    title = t("platforms.chart_tornado_title", lang, channel=name)
+    title = spaced(t("platforms.chart_tornado_title", lang, channel=name), lang)
     low_name, high_name = t("platforms.input_low", lang), t("platforms.input_high", lang)
     if not np.isfinite(base):
         fig = theme.figure(title, height=420, xaxis=dict(visible=False), yaxis=dict(visible=False), annotations=[dict(
-            text=t("platforms.tornado_never", lang, channel=name), showarrow=False, xref="paper", yref="paper",
+            text=spaced(t("platforms.tornado_never", lang, channel=name), lang), showarrow=False, xref="paper", yref="paper",
             x=0.5, y=0.5, font=dict(size=14, color=theme.RAG["red"]))])
         fig.add_traces([dict(type="bar", x=[], y=[], orientation="h", name=low_name),
                         dict(type="bar", x=[], y=[], orientation="h", name=high_name)])
@@ -845,7 +885,7 @@ def tornado_figure(a: Analysis, lang: str, channel: str | None = None) -> go.Fig
                            name=label, marker=dict(color=colour), textposition="inside",
                            text=[t("platforms.no_po", lang) if not f else "" for f in finite],
                            customdata=np.where(finite, vals, np.nan),
-                           hovertemplate="%{y}: US$ %{customdata:,.0f}<extra></extra>"))
+                           hovertemplate="%{y}: " + _hover_money(lang, "customdata") + "<extra></extra>"))
     fig = theme.figure(
         title, height=420, barmode="overlay",
         xaxis=dict(title=dict(text=t("platforms.axis_cost_per_po_base", lang, base=money(base, lang))), tickformat=",.0f"),
@@ -867,10 +907,10 @@ def score_figure(a: Analysis, lang: str) -> go.Figure:
                    name=f"{t(f'platforms.crit_{c}', lang)} ({w[i]:.0%})", customdata=sel[c].to_numpy(float),
                    hovertemplate="%{y}: %{x:.0f} (" + t("platforms.score_hover", lang) + ")<extra></extra>")
               for i, c in enumerate(CRITERIA)]
-    fig = theme.figure(t("platforms.chart_score_title", lang), height=440, barmode="stack",
+    fig = theme.figure(t("platforms.chart_score_title", lang), height=460, barmode="stack",
                        xaxis=dict(title=dict(text=t("platforms.axis_score", lang)), range=[0, 100]),
                        yaxis=dict(categoryorder="array", categoryarray=names[::-1], automargin=True),
-                       margin=dict(l=10, t=80))
+                       legend=_LEGEND_BELOW, margin=dict(l=10, t=60, b=120))
     fig.add_traces(traces)
     return fig
 
@@ -895,7 +935,7 @@ def mix_figure(a: Analysis, lang: str) -> go.Figure:
     else:
         gain = t("platforms.mix_gain_profit", lang, opt=money(tot["gross_profit"], lang),
                  eq=money(tot["equal_gross_profit"], lang))
-    hover = "%{y}: US$ %{x:,.0f}<extra></extra>"
+    hover = "%{y}: " + _hover_money(lang, "x") + "<extra></extra>"
     fig = theme.figure(
         t("platforms.chart_mix_title", lang, budget=money(tot["budget"], lang)) + "<br><sup>" + gain + "</sup>",
         height=max(300, 110 + 45 * len(names)), barmode="group",
@@ -930,8 +970,8 @@ def worked_example(a: Analysis, lang: str, channel: str | None = None) -> str:
         monthly=money(e["monthly_margin"], lang), payback=payback_text(e["payback_months"], lang),
     )
     steps = ["we_spend", "we_leads", "we_cac", "we_per_po", "we_payback"]
-    return t("platforms.we_intro", lang, **f) + "\n\n" + "\n".join(
-        f"{i}. {t(f'platforms.{s}', lang, **f)}" for i, s in enumerate(steps, 1))
+    return spaced(t("platforms.we_intro", lang, **f) + "\n\n" + "\n".join(
+        f"{i}. {t(f'platforms.{s}', lang, **f)}" for i, s in enumerate(steps, 1)), lang)
 
 
 def recommendation(a: Analysis, lang: str) -> str:
@@ -962,10 +1002,12 @@ def recommendation(a: Analysis, lang: str) -> str:
                      gain=_pct(gain, signed=True))]
     if tot["unspent"] > 0.5:
         lines.append(t("platforms.rec_unspent", lang, unspent=money(tot["unspent"], lang)))
+    if not np.isfinite(eco.loc[a.shortlist, "breakeven_month"].to_numpy(float)).any():
+        lines += ["", t("platforms.rec_no_breakeven", lang, n=a.section.horizon_months)]
     never = [c for c in a.inputs.index if not eco.at[c, "pays_back"]]
     if never:
         lines += ["", t("platforms.rec_never", lang, channels=sep.join(a.name(c, lang) for c in never))]
-    return "\n".join(lines)
+    return spaced("\n".join(lines), lang)
 
 
 def markdown_html(text: str) -> str:
@@ -1002,10 +1044,10 @@ def headline(a: Analysis, lang: str) -> tuple[str, str, float]:
     value = float(a.economics.at[best, "cost_per_po"])
     sep = "、" if lang == "zh-TW" else ", "
     text = t("platforms.headline", lang, market=country_name(a.market, lang),
-             channels=sep.join(a.name(c, lang) for c in a.shortlist), budget=money(a.mix_totals["budget"], lang),
-             leads=f"{a.mix_totals['leads']:,.0f}")
-    key = t("platforms.headline_figure", lang, value=money(value, lang), channel=a.name(best, lang))
-    return text, key, value
+             channels=sep.join(a.name(c, lang) for c in a.shortlist), best=a.name(best, lang),
+             budget=money(a.mix_totals["budget"], lang), leads=f"{a.mix_totals['leads']:,.0f}")
+    key = t("platforms.headline_figure", lang, value=money(value, lang))
+    return spaced(text, lang), key, value
 
 
 # -------------------------------------------------------------------------------------------- controls
