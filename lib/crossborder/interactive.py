@@ -58,6 +58,8 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
 
 def _same(a: Any, b: Any) -> bool:
     """Deep equality of plotly JSON values (dicts, lists, numpy arrays, scalars)."""
+    if a is b:
+        return True
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -69,7 +71,14 @@ def _same(a: Any, b: Any) -> bool:
         except TypeError:  # object arrays (None, strings): no NaN test
             return bool(np.array_equal(a, b))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        if len(a) != len(b):
+            return False
+        try:
+            if list(a) == list(b):  # labels and scalars: one C-level comparison
+                return True
+        except (TypeError, ValueError):  # arrays inside: compare item by item
+            pass
+        return all(_same(x, y) for x, y in zip(a, b))
     try:
         return bool(a == b)
     except (TypeError, ValueError):
