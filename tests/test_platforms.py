@@ -388,6 +388,13 @@ def test_focus_channel_parameter_is_checked(channels):
         P.focus_of(a, "amazon")
 
 
+def test_html_table_for_the_live_panes():
+    table = pd.DataFrame({"Channel": ["A<b>", "自有官網（SEO）"], "USD": ["1,234", "–"]})
+    assert P.html_table(table) == (
+        "<table class='cb-table'><thead><tr><th>Channel</th><th>USD</th></tr></thead><tbody>"
+        "<tr><td>A&lt;b&gt;</td><td>1,234</td></tr><tr><td>自有官網（SEO）</td><td>–</td></tr></tbody></table>")
+
+
 def test_markdown_html_for_the_live_pane():
     out = P.markdown_html("**A** b\n\n- one\n- **two**\n\n1. x\n2. y\nend <tag>")
     assert out == ("<p><strong>A</strong> b</p><ul><li>one</li><li><strong>two</strong></li></ul>"

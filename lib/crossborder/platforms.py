@@ -596,6 +596,7 @@ class Analysis:
     cum_gp: np.ndarray
     mix: pd.DataFrame
     mix_totals: dict[str, float]
+    labels: dict[str, dict[str, str]]  # channel -> {lang: display name}
 
     @property
     def ranked(self) -> list[str]:
@@ -606,7 +607,7 @@ class Analysis:
         return self.ranked[: self.section.shortlist]
 
     def name(self, channel: str, lang: str) -> str:
-        return str(self.inputs.at[channel, "name_zh_TW" if lang == "zh-TW" else "name_en"])
+        return self.labels[channel][lang]
 
 
 def focus_of(a: Analysis, channel: str = "", where: str = "focus_channel") -> str:
@@ -646,7 +647,8 @@ def analyse(scn: scenario_mod.Scenario, table: pd.DataFrame | None = None, *, me
             memo["beat"] = (key, p_beat)
     selection["p_beat"] = p_beat
     mix, totals = optimise_mix(inputs, economics, section.mix_channels, section.budget, section.objective)
-    return Analysis(scn.code, section, inputs, economics, selection, months, cum_cost, cum_gp, mix, totals)
+    labels = {c: {"en": en, "zh-TW": zh} for c, en, zh in zip(inputs.index, inputs["name_en"], inputs["name_zh_TW"])}
+    return Analysis(scn.code, section, inputs, economics, selection, months, cum_cost, cum_gp, mix, totals, labels)
 
 
 # ------------------------------------------------------------------------------------------ formatting
@@ -1010,6 +1012,14 @@ def recommendation(a: Analysis, lang: str) -> str:
     return spaced("\n".join(lines), lang)
 
 
+def html_table(table: pd.DataFrame) -> str:
+    """A display table as the HTML the panel shows (header row, escaped cells, the workbook's table class)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False, name=None))
+    return f"<table class='cb-table'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 def markdown_html(text: str) -> str:
     """The little Markdown the chapter's texts use (paragraphs, "- " lists, numbered lists, **bold**) as HTML,
     for the live panel (a report shows the Markdown itself)."""
@@ -1103,14 +1113,14 @@ def panel(scn: scenario_mod.Scenario, lang: str, channels: pd.DataFrame | None =
         mix = (*economics, budget, objective, tuple(mix_channels))
         return {
             "cost_chart": once("cost_chart", market, lambda: cost_figure(a, lang)),
-            "cost_table": once("cost_table", economics, lambda: cost_table(a, lang)),
+            "cost_table": once("cost_table", economics, lambda: html_table(cost_table(a, lang))),
             "cumulative_chart": once("cumulative_chart", (*economics, *ranking, focus),
                                      lambda: cumulative_figure(a, lang, focus)),
             "score_chart": once("score_chart", ranking, lambda: score_figure(a, lang)),
-            "selection_table": once("selection_table", ranking, lambda: selection_table(a, lang)),
+            "selection_table": once("selection_table", ranking, lambda: html_table(selection_table(a, lang))),
             "tornado_chart": once("tornado_chart", (*market, focus), lambda: tornado_figure(a, lang, focus)),
             "mix_chart": once("mix_chart", mix, lambda: mix_figure(a, lang)),
-            "mix_table": once("mix_table", mix, lambda: mix_table(a, lang)),
+            "mix_table": once("mix_table", mix, lambda: html_table(mix_table(a, lang))),
             "recommendation": once("recommendation", (*mix, *ranking),
                                    lambda: markdown_html(recommendation(a, lang))),
         }
