@@ -746,7 +746,6 @@ def selection_table(a: Analysis, lang: str) -> pd.DataFrame:
     table = pd.DataFrame({
         t("platforms.col_rank", lang): s["rank"].to_numpy(),
         t("platforms.col_channel", lang): [a.name(c, lang) for c in s.index],
-        t("platforms.col_kind", lang): [_kind(a.inputs.at[c, "kind"], lang, short=True) for c in s.index],
         **{crit[c]: [f"{v:.0f}" for v in s[c]] for c in CRITERIA},
         t("platforms.col_score", lang): [f"{v:.0f}" for v in s["score"]],
         spaced(t("platforms.col_p_beat", lang, baseline=a.name(a.section.baseline, lang)), lang): [
@@ -941,8 +940,9 @@ def mix_figure(a: Analysis, lang: str) -> go.Figure:
     fig = theme.figure(
         t("platforms.chart_mix_title", lang, budget=money(tot["budget"], lang)) + "<br><sup>" + gain + "</sup>",
         height=max(300, 110 + 45 * len(names)), barmode="group",
-        xaxis=dict(title=dict(text=t("platforms.axis_spend", lang)), tickformat=",.0f"),
-        yaxis=dict(automargin=True), margin=dict(l=10, t=90, r=40),
+        xaxis=dict(title=dict(text=t("platforms.axis_spend", lang)), tickformat=",.0f",
+                   range=[0, 1.22 * max(float(m["spend"].max()), float(m["equal_spend"].max()), 1.0)]),
+        yaxis=dict(automargin=True), margin=dict(l=10, t=90, r=20),
     )
     fig.add_traces([
         dict(type="bar", y=names, x=m["equal_spend"].to_numpy(), orientation="h", name=t("platforms.equal_split", lang),
