@@ -373,6 +373,14 @@ def test_charts_and_tables_in_both_languages(channels):
     assert "Caution" not in P.recommendation(P.analyse(scenario.load("DE"), channels), "en")
 
 
+def test_market_names_read_as_sentences(channels):
+    a = P.analyse(scenario.load("US"), channels)
+    assert P.headline(a, "en")[0].startswith("In the United States, Thomasnet")
+    assert "for the United States" in P.recommendation(a, "en")
+    assert P.headline(a, "zh-TW")[0].startswith("在美國，Thomasnet")
+    assert P.market_in_text("DE", "en") == "Germany"
+
+
 def test_worked_example_repeats_the_tables_numbers(channels):
     a = P.analyse(scenario.load("DE"), channels)
     text = P.worked_example(a, "en", "europages")

@@ -689,6 +689,15 @@ def spaced(text: str, lang: str) -> str:
     return re.sub(r"([）」])[ ]+", r"\1", text)
 
 
+_THE = {"US", "GB", "NL", "PH", "AE", "CZ", "DO", "BS", "GM", "KM", "MV", "MH", "SB", "SC", "CF", "VA"}
+
+
+def market_in_text(code: str, lang: str) -> str:
+    """The market's name as it reads inside a sentence ("the United States")."""
+    name = country_name(code, lang)
+    return f"the {name}" if lang == "en" and code in _THE else name
+
+
 def payback_text(months: float, lang: str) -> str:
     """Payback in months, or 'never pays back' in words (never an infinity)."""
     if months is None or not np.isfinite(months):
@@ -978,7 +987,7 @@ def worked_example(a: Analysis, lang: str, channel: str | None = None) -> str:
 
 def recommendation(a: Analysis, lang: str) -> str:
     """The report chapter's conclusion for the market: shortlist, budget mix and what to avoid (Markdown)."""
-    market = country_name(a.market, lang)
+    market = market_in_text(a.market, lang)
     base = a.name(a.section.baseline, lang)
     sel, eco = a.selection, a.economics
     lines = [t("platforms.rec_intro", lang, market=market, n=len(a.shortlist),
@@ -1053,7 +1062,7 @@ def headline(a: Analysis, lang: str) -> tuple[str, str, float]:
     best = _by_cost(a)[0]
     value = float(a.economics.at[best, "cost_per_po"])
     sep = "、" if lang == "zh-TW" else ", "
-    text = t("platforms.headline", lang, market=country_name(a.market, lang),
+    text = t("platforms.headline", lang, market=market_in_text(a.market, lang),
              channels=sep.join(a.name(c, lang) for c in a.shortlist), best=a.name(best, lang),
              budget=money(a.mix_totals["budget"], lang), leads=f"{a.mix_totals['leads']:,.0f}")
     key = t("platforms.headline_figure", lang, value=money(value, lang))
