@@ -128,6 +128,7 @@ SECTIONS: dict[str, str] = {
     "risk": "crossborder.risk:RiskSection",
     "landed": "crossborder.landed:Landed",
     "markets": "crossborder.markets:MarketSelection",
+    "platforms": "crossborder.platforms:Platforms",
 }
 
 
