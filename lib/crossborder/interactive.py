@@ -43,7 +43,11 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
         if same_shape:
             for old_trace, new_trace in zip(target.data, new.data):
                 old_trace.update(new_trace.to_plotly_json(), overwrite=True)
-        target.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        layout = new.layout.to_plotly_json()
+        # Re-sending an unchanged template re-validates all of it (over 100 ms a figure): skip it.
+        if "template" in layout and target.layout.template.to_plotly_json() == layout["template"]:
+            del layout["template"]
+        target.update_layout(layout, overwrite=True)
 
 
 def _as_html(value: Any) -> str:
