@@ -783,8 +783,10 @@ def pair_label(domestic: str, foreign: str, lang: str) -> str:
 
 
 def money(amount: float, currency: str, lang: str) -> str:
-    """An amount in prose: 'TWD 12.3 m' / '新臺幣 1,230 萬元'."""
+    """An amount in prose: 'TWD 12.3 m' / '新臺幣 1,230 萬元' (億元 from 100 million up)."""
     if lang == "zh-TW":
+        if abs(amount) >= 1e8:
+            return t("fx.money_yi", lang, cur=_cur(currency, lang), value=f"{amount / 1e8:,.2f}")
         return t("fx.money", lang, cur=_cur(currency, lang), value=f"{amount / 1e4:,.0f}")
     return t("fx.money", lang, cur=currency, value=f"{amount / 1e6:,.1f}")
 
@@ -792,6 +794,12 @@ def money(amount: float, currency: str, lang: str) -> str:
 def strategy_label(name: str, policy: Policy, lang: str) -> str:
     return t(f"fx.s_{name}", lang, fwd=f"{policy.forward_cover:.0%}", opt=f"{policy.option_cover:.0%}",
              rest=f"{1 - policy.forward_cover:.0%}")
+
+
+def _num(x: float, digits: int = 1, pct: bool = False) -> str:
+    """A table number without a '-0.0' when rounding erases the sign."""
+    value = round(float(x) * (100 if pct else 1), digits) + 0.0
+    return f"{value:,.{digits}f}" + ("%" if pct else "")
 
 
 def _rate_fmt(x: float) -> str:
@@ -817,10 +825,11 @@ def history_figure(inp: Inputs, lang: str, *, years: int = 5, window: int = 63) 
     series, realised = series[series.index >= start], realised[realised.index >= start]
     label = pair_label(dom, fgn, lang)
     title = t("fx.history_title", lang, pair=label)
-    sub = t("fx.history_proxy_note", lang, home=_cur(inp.home, lang)) if inp.history_is_proxy else ""
-    src = t("fx.history_source", lang, source=series.attrs.get("source", inp.history.attrs.get("source", "")),
-            end=series.index[-1].date().isoformat())
-    fig = theme.figure(f"{title}<br><sup>{sub}{src}</sup>", height=520, margin=dict(l=70, r=20, t=95, b=50))
+    lines = [t("fx.history_proxy_note", lang, home=_cur(inp.home, lang))] if inp.history_is_proxy else []
+    lines.append(t("fx.history_source", lang, source=inp.history.attrs.get("source", ""),
+                   end=series.index[-1].date().isoformat()))
+    subtitle = "<br>".join(f"<sup>{line}</sup>" for line in lines)
+    fig = theme.figure(f"{title}<br>{subtitle}", height=540, margin=dict(l=70, r=20, t=70 + 22 * len(lines), b=50))
     fig.set_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4])
     fig.add_scatter(x=series.index, y=series.values, mode="lines", name=label, line=dict(width=1.2),
                     row=1, col=1)
@@ -845,18 +854,18 @@ def fan_figure(a: Analysis, lang: str) -> go.Figure:
     pair = pair_label(inp.home, inp.invoice, lang)
     fig = theme.figure(t("fx.fan_title", lang, pair=pair, method=_method_label(a, lang)))
     band = theme.COLORWAY[0]
-    fig.add_scatter(x=x, y=q[4], mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
-    fig.add_scatter(x=x, y=q[0], mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(0,114,178,0.15)",
-                    name=t("fx.band_90", lang))
-    fig.add_scatter(x=x, y=q[3], mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
-    fig.add_scatter(x=x, y=q[1], mode="lines", line=dict(width=0), fill="tonexty", fillcolor="rgba(0,114,178,0.30)",
-                    name=t("fx.band_50", lang))
+    around = x + x[::-1]  # each band is one closed polygon: upper edge out, lower edge back
+    fig.add_scatter(x=around, y=np.r_[q[4], q[0][::-1]], mode="lines", line=dict(width=0), fill="toself",
+                    fillcolor="rgba(0,114,178,0.15)", name=t("fx.band_90", lang), hoverinfo="skip")
+    fig.add_scatter(x=around, y=np.r_[q[3], q[1][::-1]], mode="lines", line=dict(width=0), fill="toself",
+                    fillcolor="rgba(0,114,178,0.30)", name=t("fx.band_50", lang), hoverinfo="skip")
     fig.add_scatter(x=x, y=q[2], mode="lines", line=dict(color=band, width=2), name=t("fx.median", lang))
     fig.add_scatter(x=x, y=np.r_[inp.spot, a.forwards], mode="lines+markers", marker=dict(size=4),
                     line=dict(color=theme.COLORWAY[1], dash="dot"), name=t("fx.forward_curve", lang))
     fig.add_scatter(x=[x[0], x[-1]], y=[inp.budget] * 2, mode="lines", line=dict(color=theme.COLORWAY[3], dash="dash"),
                     name=t("fx.budget_rate", lang))
-    fig.update_layout(yaxis_title=pair, xaxis_title=t("fx.axis_settlement", lang))
+    fig.update_layout(yaxis_title=pair, xaxis_title=t("fx.axis_settlement", lang), height=460,
+                      legend=dict(y=-0.2, yanchor="top"), margin=dict(b=110))
     return fig
 
 
@@ -877,11 +886,12 @@ def distribution_figure(a: Analysis, lang: str) -> go.Figure:
                          name=t("fx.box_legend", lang), marker_color=theme.COLORWAY[0], fillcolor="rgba(0,114,178,0.25)"))
     fig.add_scatter(x=s["mean"] / unit, y=labels, mode="markers", marker=dict(symbol="diamond", size=7,
                     color=theme.COLORWAY[1]), name=t("fx.mean", lang))
-    fig.add_vline(x=a.budget_total / unit, line=dict(color=theme.COLORWAY[3], dash="dash"))
+    budget_line = dict(type="line", xref="x", yref="paper", x0=a.budget_total / unit, x1=a.budget_total / unit,
+                       y0=0, y1=1, line=dict(color=theme.COLORWAY[3], dash="dash"))
     fig.add_scatter(x=[None], y=[None], mode="lines", line=dict(color=theme.COLORWAY[3], dash="dash"),
                     name=t("fx.budget_receipts", lang))
-    fig.update_layout(xaxis_title=_millions(lang, a.inputs.home),
-                      yaxis=dict(autorange="reversed", automargin=True))
+    fig.update_layout(xaxis_title=_millions(lang, a.inputs.home), yaxis=dict(autorange="reversed", automargin=True),
+                      legend=dict(y=-0.16, yanchor="top"), height=470, margin=dict(b=110), shapes=[budget_line])
     return fig
 
 
@@ -905,7 +915,7 @@ def cfar_cost_figure(a: Analysis, lang: str) -> go.Figure:
         barmode="group", legend=dict(y=-0.16, yanchor="top"),
         yaxis=dict(autorange="reversed", automargin=True),
         xaxis=dict(domain=[0, 0.6], title_text=t("fx.axis_cfar", lang, unit=_millions(lang, a.inputs.home))),
-        xaxis2=dict(domain=[0.64, 1], anchor="y", title_text=t("fx.axis_cost", lang)))
+        xaxis2=dict(domain=[0.64, 1], anchor="y", title_text=t("fx.axis_cost", lang, unit=_millions(lang, a.inputs.home))))
     return fig
 
 
@@ -931,8 +941,8 @@ def payoff_figure(a: Analysis, lang: str) -> go.Figure:
         fig.add_scatter(x=x, y=np.clip(x, k_floor, k_cap), mode="lines",
                         name=t("fx.p_collar", lang, lo=_rate_fmt(k_floor), hi=_rate_fmt(k_cap)),
                         line=dict(color=theme.COLORWAY[3]))
-    fig.add_hline(y=inp.budget, line=dict(color=theme.COLORWAY[5], dash="dot"),
-                  annotation_text=t("fx.budget_rate", lang), annotation_position="bottom right")
+    fig.add_scatter(x=[x[0], x[-1]], y=[inp.budget] * 2, mode="lines", name=t("fx.budget_rate", lang),
+                    line=dict(color=theme.COLORWAY[5], dash="dot"))
     fig.update_layout(xaxis_title=t("fx.axis_rate_at", lang, pair=pair),
                       yaxis_title=t("fx.axis_received", lang, home=_cur(inp.home, lang), fgn=_cur(inp.invoice, lang)),
                       legend=dict(y=-0.18, yanchor="top"), margin=dict(b=120), height=460)
@@ -949,13 +959,14 @@ def summary_table(a: Analysis, lang: str) -> pd.DataFrame:
     for name, r in s.iterrows():
         rows.append({
             t("fx.col_strategy", lang): strategy_label(name, a.policy, lang),
-            t("fx.col_mean", lang): f"{r['mean'] / unit:,.1f}",
-            t("fx.col_cfar", lang, level="95%"): f"{r['cfar95'] / unit:,.1f}",
-            t("fx.col_cfar_share", lang): f"{r['cfar95_share']:.1%}",
-            t("fx.col_cfar", lang, level=f"{a.level:.0%}"): f"{r['cfar_level'] / unit:,.1f}",
-            t("fx.col_cost", lang): f"{r['cost'] / unit:,.2f}",
-            t("fx.col_premium", lang): f"{r['premium'] / unit:,.2f}",
-            t("fx.col_worst", lang): f"{months[int(r['worst_month']) - 1]}: {r['worst_shortfall'] / unit:,.1f}",
+            t("fx.col_mean", lang): _num(r["mean"] / unit),
+            t("fx.col_cfar", lang, level="95%"): _num(r["cfar95"] / unit),
+            t("fx.col_cfar_share", lang): _num(r["cfar95_share"], 1, pct=True),
+            t("fx.col_cfar", lang, level=f"{a.level:.0%}"): _num(r["cfar_level"] / unit),
+            t("fx.col_cost", lang): _num(r["cost"] / unit, 2),
+            t("fx.col_premium", lang): _num(r["premium"] / unit, 2),
+            t("fx.col_worst", lang): t("fx.worst_fmt", lang, month=months[int(r["worst_month"]) - 1],
+                                       value=_num(r["worst_shortfall"] / unit)),
         })
     out = pd.DataFrame(rows)
     out.attrs["unit"] = _millions(lang, a.inputs.home)
@@ -984,7 +995,6 @@ def exposure_table(a: Analysis, lang: str) -> pd.DataFrame:
     rec, pay = inp.receivables[:n], inp.payables[:n]
     k = t("fx.unit_thousands", lang, cur=_cur(inp.invoice, lang) if lang == "zh-TW" else inp.invoice)
     return pd.DataFrame({
-        t("fx.col_month", lang): range(1, n + 1),
         t("fx.col_settles", lang): [d.isoformat() for d in inp.dates[:n]],
         t("fx.col_receivables", lang, unit=k): [f"{v / 1e3:,.0f}" for v in rec],
         t("fx.col_payables", lang, unit=k): [f"{v / 1e3:,.0f}" for v in pay],
@@ -1030,6 +1040,30 @@ def proxy_volatility(inp: Inputs, window: int = 252) -> float | None:
 
 # ======================================================================================== conclusions
 
+def exposure_text(a: Analysis, lang: str) -> str:
+    """This market's exposure in words (Markdown): currency, why, payment terms, size, natural cover."""
+    from .i18n import country_name
+
+    inp, fx = a.inputs, a.inputs.section
+    rec, pay = inp.receivables[:a.months], inp.payables[:a.months]
+    matched = float(np.minimum(pay, rec).sum() / rec.sum())
+    return t("fx.exposure_text", lang, market=country_name(inp.code, lang), cur=_cur(inp.invoice, lang),
+             note=fx.invoice_note(lang), terms=fx.terms(lang), months=a.months,
+             total=money(a.budget_total, inp.home, lang), budget=_rate_fmt(inp.budget),
+             pair=pair_label(inp.home, inp.invoice, lang), matched=f"{matched:.0%}")
+
+
+def proxy_note(a: Analysis, lang: str, window: int = 252) -> str:
+    """For a proxy history: its realised volatility next to the scenario's stated one (Markdown)."""
+    inp = a.inputs
+    if inp.history is None or not inp.history_is_proxy:
+        return ""
+    dom, fgn = str(inp.history.name).split("/")
+    return t("fx.proxy_vol_note", lang, pair=pair_label(dom, fgn, lang), home=_cur(inp.home, lang),
+             vol=f"{rates.annualized_volatility(inp.history, window=window):.1%}", stated=f"{inp.vol:.1%}")
+
+
+
 def recommendation(a: Analysis, lang: str) -> str:
     """The report's recommendation paragraph (Markdown) in the report's language."""
     s, inp = a.summary, a.inputs
@@ -1050,7 +1084,7 @@ def recommendation(a: Analysis, lang: str) -> str:
         parts.append(t("fx.rec_cover", lang, ratio=f"{a.min_cover:.0%}", tol=f"{a.tolerance:.0%}"))
     if a.min_cover_net is not None:
         parts.append(t("fx.rec_cover_net", lang, ratio=f"{a.min_cover_net:.0%}"))
-    return " ".join(parts)
+    return ("" if lang == "zh-TW" else " ").join(parts)
 
 
 def headline(a: Analysis, lang: str) -> tuple[str, str, float]:
@@ -1069,6 +1103,7 @@ def render(inp: Inputs, lang: str, **values) -> dict:
     """Model and every output for one set of control values (the panel's ``render``)."""
     a = analyse(inp, **values)
     return {
+        "units": t("fx.table_unit", lang, unit=_millions(lang, inp.home)),
         "summary": summary_table(a, lang),
         "distribution": distribution_figure(a, lang),
         "cfar_cost": cfar_cost_figure(a, lang),

@@ -53,8 +53,8 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
 def _as_html(value: Any) -> str:
     if isinstance(value, pd.DataFrame):
         return value.to_html(classes="cb-table", border=0, na_rep="–", index=not isinstance(value.index, pd.RangeIndex))
-    if isinstance(value, pd.io.formats.style.Styler):
-        return value.to_html()
+    if not isinstance(value, str) and hasattr(value, "to_html"):  # a pandas Styler (pandas.io.formats.style
+        return value.to_html()                                      # is not importable until jinja2 loads it)
     return f"<div class='cb-text'>{value}</div>" if isinstance(value, str) and value.startswith("<") else f"<p>{html.escape(str(value))}</p>"
 
 
