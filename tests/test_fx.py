@@ -20,6 +20,14 @@ AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def empty_user_folder(tmp_path_factory):
+    """No user CSV or saved overlay of the machine running the tests may change what is tested."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CROSSBORDER_HOME", str(tmp_path_factory.mktemp("user")))
+        yield
+
+
 # ------------------------------------------------------------------------------------- pricing
 
 def quantlib_price(spot, strike, days, rd, rf, vol, kind):
