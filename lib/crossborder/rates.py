@@ -104,3 +104,21 @@ def annualized_drift(rates, window: int | None = None, periods_per_year: int = T
     if window is not None:
         r = r[-window:]
     return float(np.mean(r) * periods_per_year)
+
+
+def rolling_volatility(rates: pd.Series, window: int = 63, periods_per_year: int = TRADING_DAYS) -> pd.Series:
+    """Realised volatility through time: the sample std (ddof=1) of the last ``window`` daily log returns,
+    annualized by sqrt(``periods_per_year``), dated at each window's last day (NaN until a window is full).
+
+    The last value equals ``annualized_volatility(rates, window)``: one definition of volatility, rolled.
+    """
+    if not isinstance(rates, pd.Series):
+        raise InputError(f"rates: expected a dated pandas Series (from history()), found {type(rates).__name__}")
+    if window < 2:
+        raise InputError(f"window: expected at least 2 returns, found {window}")
+    r = pd.Series(log_returns(rates.to_numpy()), index=rates.index[1:])
+    if len(r) < window:
+        raise InputError(f"rates: expected at least {window + 1} rates for a {window}-day window, found {len(rates)}")
+    out = r.rolling(window).std(ddof=1) * np.sqrt(periods_per_year)
+    out.name = f"{rates.name} volatility ({window} d)"
+    return out

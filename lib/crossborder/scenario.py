@@ -129,6 +129,7 @@ SECTIONS: dict[str, str] = {
     "landed": "crossborder.landed:Landed",
     "markets": "crossborder.markets:MarketSelection",
     "platforms": "crossborder.platforms:Platforms",
+    "fx": "crossborder.fx:FxSection",
 }
 
 
