@@ -51,6 +51,7 @@ from typing import Any, Literal
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+import pandas.io.formats.style  # noqa: F401  interactive._as_html checks for a Styler on text panes; load it
 import plotly.graph_objects as go
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -701,7 +702,9 @@ def validate_company_id(number: str | None, country: str) -> KybResult:
     name = module.__name__
     candidate = raw
     if name == "stdnum.eu.vat":
-        compact = module.compact(raw)
+        from stdnum.util import clean
+
+        compact = clean(raw, " -./,").upper().strip()
         prefix = compact[:2].upper()
         if not prefix.isalpha():
             candidate = ("EL" if country == "GR" else country) + compact
@@ -786,7 +789,8 @@ def lookalike_of(domain: str, known: list[str], max_distance: int = 2) -> str | 
 
 
 def fraud_signals(orders: pd.DataFrame, pay: Payments, known_domains: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
-    """The checklist's signals per order (bool columns ``SIGNALS``) plus what triggered them.
+    """The checklist's signals per order (bool columns ``SIGNALS``) plus what triggered them
+    (``lookalike_of``: the imitated domain; ``kyb_reason``: the offline check's finding).
 
     - large_first_order: a first order above ``fraud.large_first_order`` USD;
     - rush_new_address: rush shipping to an address not on file;
@@ -813,8 +817,8 @@ def fraud_signals(orders: pd.DataFrame, pay: Payments, known_domains: list[str] 
     out["lookalike_domain"] = np.array([x is not None for x in look])
     offline_bad = (kyb["valid"] == False).to_numpy()  # noqa: E712 - None (no validator) is not a failure
     out["registry_mismatch"] = offline_bad | (orders["registry_check"] == "mismatch").to_numpy()
-    out.attrs["lookalike_of"] = dict(zip(orders.index, look))
-    out.attrs["kyb"] = kyb.set_axis(orders.index)
+    out["lookalike_of"] = look                     # what triggered the signals (not scored)
+    out["kyb_reason"] = kyb["reason"].to_numpy()
     return out
 
 
@@ -863,7 +867,7 @@ def prepare_ledger(ledger: pd.DataFrame, as_of: date, currency: str = CURRENCY,
     """The ledger with ``amount_rc`` and ``short_rc`` (short-paid amount) in ``currency`` at as-of rates.
 
     One rate per currency (the as-of rate) for every date, so trends show collections, not currency moves.
-    Invoices dated after ``as_of`` are dropped. The rates used are in ``attrs['fx']``.
+    Invoices dated after ``as_of`` are dropped. ``fx`` (from ``fx_to``) is looked up when not given.
     """
     as_of_ts = pd.Timestamp(as_of)
     led = ledger[ledger["invoice_date"] <= as_of_ts].copy()
@@ -876,8 +880,6 @@ def prepare_ledger(ledger: pd.DataFrame, as_of: date, currency: str = CURRENCY,
     led["amount_rc"] = led["amount"].to_numpy(float) * rate
     short = np.where(led["paid_date"].notna(), led["amount"].to_numpy(float) - led["paid_amount"].fillna(0).to_numpy(float), 0.0)
     led["short_rc"] = np.maximum(short, 0.0) * rate
-    led.attrs["fx"] = fx
-    led.attrs["currency"] = currency
     return led
 
 
@@ -930,14 +932,21 @@ def aging(led: pd.DataFrame, as_of: date, by: str | None = None) -> pd.DataFrame
 def _ar(led: pd.DataFrame, ts: pd.Timestamp, current_only: bool = False) -> float:
     open_ = _open_matrix(led, pd.DatetimeIndex([ts]))[0]
     if current_only:
-        open_ &= (led["due_date"] >= ts).to_numpy()
+        open_ &= led["due_date"].to_numpy() >= np.datetime64(pd.Timestamp(ts))
     return float(led["amount_rc"].to_numpy(float)[open_].sum())
+
+
+def _sales_windows(led: pd.DataFrame, starts, ends) -> np.ndarray:
+    """Credit sales invoiced in each window (start, end], vectorized over windows."""
+    inv = led["invoice_date"].to_numpy()[None, :]
+    s = pd.DatetimeIndex(starts).to_numpy()[:, None]
+    e = pd.DatetimeIndex(ends).to_numpy()[:, None]
+    return ((inv > s) & (inv <= e)) @ led["amount_rc"].to_numpy(float)
 
 
 def _sales(led: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
     """Credit sales invoiced in (start, end]."""
-    mask = (led["invoice_date"] > start) & (led["invoice_date"] <= end)
-    return float(led.loc[mask, "amount_rc"].sum())
+    return float(_sales_windows(led, [start], [end])[0])
 
 
 def dso_countback(led: pd.DataFrame, as_of: date, max_months: int = 24) -> float:
@@ -953,7 +962,7 @@ def dso_countback(led: pd.DataFrame, as_of: date, max_months: int = 24) -> float
         return 0.0
     ends = [ts - pd.DateOffset(months=k) for k in range(max_months + 1)]
     days = np.array([(ends[k] - ends[k + 1]).days for k in range(max_months)], dtype=float)
-    sales = np.array([_sales(led, ends[k + 1], ends[k]) for k in range(max_months)])
+    sales = _sales_windows(led, ends[1:], ends[:-1])
     cum = np.cumsum(sales)
     k = int(np.searchsorted(cum, ar - 1e-9, side="left"))
     if k >= max_months:
@@ -1127,7 +1136,8 @@ def terms_table(rec: pd.DataFrame, pay: Payments, lang: str, breakevens: dict[st
             c("col_tier"): tier_label(pay, tier, lang), c("col_pd"): _pct(pay.tiers[tier].annual_pd, 1),
             c("col_recommended"): name, c("col_total"): _pct(r["total_pct"]),
             c("col_expected_loss"): _pct(r["expected_loss_pct"]), c("col_buyer_extra"): _pct(r["buyer_extra_pct"]),
-            c("col_runner_up"): inst_label(r["runner_up"], lang) + f" ({_pct(r['runner_up_pct'])})" if r["runner_up"] else "–",
+            c("col_runner_up"): (inst_label(r["runner_up"], lang) + f" ({_pct(r['runner_up_pct'])})"
+                                 if isinstance(r["runner_up"], str) else "–"),
         }
         if breakevens is not None:
             row[c("col_breakeven")] = breakeven_text(breakevens[tier], lang)
@@ -1180,7 +1190,7 @@ def screening_table(orders: pd.DataFrame, scores: pd.DataFrame, lang: str) -> pd
 def aging_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
     out = pd.DataFrame({c(f"bucket_{b}"): table[b].map(_usd).to_numpy() for b in BUCKETS}, index=table.index)
-    out[c("col_total")] = table["total"].map(_usd).to_numpy()
+    out[c("col_ar_total")] = table["total"].map(_usd).to_numpy()
     out[c("col_overdue_share")] = table["overdue_share"].map(lambda x: _pct(x, 0)).to_numpy()
     out.index.name = c("col_customer") if table.index.name == "customer" else None
     return out
@@ -1449,3 +1459,125 @@ def headline(pay: Payments, rec: pd.DataFrame, be: BreakEven, kpis: dict[str, An
         text = t("payments.headline_no_ledger", lang, **fields)
     key = t("payments.headline_figure", lang, instrument=inst_label(r["instrument"], lang), cost=_pct(r["total_pct"]))
     return text, key, float(r["total_pct"])
+
+
+# ------------------------------------------------------------------------------------------ chapter views
+
+@dataclass(frozen=True)
+class Book:
+    """Everything the chapter reads, loaded and validated once: instruments, customers, ledger, orders."""
+
+    instruments: pd.DataFrame
+    customers: pd.DataFrame
+    ledger: pd.DataFrame            # prepared: amounts in USD at as-of rates, invoices up to as_of
+    ledger_file: Path
+    fx: pd.DataFrame                # the as-of rates used for the ledger (``fx_to``)
+    orders: pd.DataFrame
+    as_of: date
+
+
+def load_book(pay: Payments, as_of: date) -> Book:
+    """Load the chapter's tables (the ledger from the user folder if present) as of the report date."""
+    instruments = load_instruments()
+    _check_norm(pay, instruments)
+    path = invoices_file()
+    invoices = load_invoices(path)
+    try:
+        fx = fx_to(invoices.loc[invoices["invoice_date"] <= pd.Timestamp(as_of), "currency"].unique(), as_of)
+    except InputError as exc:
+        raise InputError(f"{relative(path)}: column 'currency': {exc}") from None
+    return Book(instruments=instruments, customers=load_customers(tiers=pay.tiers, instruments=instruments),
+                ledger=prepare_ledger(invoices, as_of, fx=fx), ledger_file=path, fx=fx, orders=load_orders(), as_of=as_of)
+
+
+def terms_view(book: Book, pay: Payments, lang: str) -> pd.DataFrame:
+    """Recommended terms per tier for the scenario's deal, with the O/A vs LC break-even PD per tier."""
+    grid = cost_grid(book.instruments, pay)
+    rec = recommend_terms(grid)
+    bes = {tier: break_even_pd(book.instruments, pay, tier=tier) for tier in pay.tiers}
+    return terms_table(rec, pay, lang, bes)
+
+
+def deal_view(book: Book, pay: Payments, lang: str) -> pd.DataFrame:
+    """Every instrument for the scenario's deal and tier, cheapest first, with the verdict."""
+    return costs_table(instrument_costs(book.instruments, pay), lang)
+
+
+def _local(book: Book, code: str) -> pd.DataFrame:
+    return book.ledger[book.ledger["market"] == code]
+
+
+def limits_view(book: Book, scn, lang: str) -> pd.DataFrame | str:
+    """Credit limits and exposure for the market's customers (text when the market has none)."""
+    local = book.customers[book.customers["market"] == scn.code]
+    if local.empty:
+        return t("payments.no_customers", lang)
+    exposure = aging(book.ledger, book.as_of, by="customer")["total"]
+    return limits_table(credit_limits(local, scn.payments, book.instruments, exposure), scn.payments, lang)
+
+
+def kyb_view(book: Book, scn, lang: str) -> pd.DataFrame | str:
+    """Offline VAT / company-number checks for the market's customers and incoming orders."""
+    cust = book.customers[book.customers["market"] == scn.code]
+    orders = book.orders[(book.orders["country"] == scn.code) & book.orders["first_order"]]
+    names = list(cust.index) + [f"{c} ({o})" for o, c in zip(orders.index, orders["customer"])]
+    if not names:
+        return t("payments.no_customers", lang)
+    kyb = kyb_check(list(cust["registry_id"]) + list(orders["registry_id"]), [scn.code] * len(cust) + list(orders["country"]))
+    return kyb_table(names, kyb, lang)
+
+
+def _known_domains(book: Book) -> list[str]:
+    return [d for d in (site_domain(w) for w in book.customers["website"]) if d]
+
+
+def screening_view(book: Book, scn, lang: str) -> pd.DataFrame | str:
+    """Fraud-signal screening of the market's incoming orders."""
+    orders = book.orders[book.orders["country"] == scn.code]
+    if orders.empty:
+        return t("payments.no_orders", lang)
+    scores = fraud_scores(fraud_signals(orders, scn.payments, _known_domains(book)), scn.payments)
+    return screening_table(orders, scores, lang)
+
+
+def sample_fraud_panel(book: Book, scn, lang: str, order_id: str = "") -> ControlPanel:
+    """The checklist panel for ``order_id`` (empty: the market's highest-scoring order)."""
+    return fraud_panel(scn, lang, orders=book.orders, order_id=order_id or None, known_domains=_known_domains(book))
+
+
+def receivables_view(book: Book, scn, lang: str) -> dict[str, Any]:
+    """The market's receivables picture as of the report date: summary, charts, aging per customer, note."""
+    pay = scn.payments
+    rec = pay.receivables
+    led = _local(book, scn.code)
+    name = country_name(scn.code, lang)
+    open_now = _open_matrix(led, pd.DatetimeIndex([pd.Timestamp(book.as_of)]))[0].any() if len(led) else False
+    if led.empty:
+        return {"summary": t("payments.no_ledger", lang)}
+    used = book.fx.loc[sorted(set(led["currency"]))]
+    dates = ", ".join(f"{c} {d.date()}" for c, d in used["rate_date"].items() if c != CURRENCY)
+    cust = book.customers
+    terms = cust.loc[cust.index.intersection(led["customer"].unique()), "terms_days"]
+    weights = led.groupby("customer")["amount_rc"].sum().reindex(terms.index)
+    avg_terms = float(np.average(terms, weights=weights)) if len(terms) and weights.sum() > 0 else None
+    out: dict[str, Any] = {
+        "summary": receivables_summary(receivables_kpis(led, book.as_of, rec), rec, lang),
+        "aging_chart": aging_figure(aging_history(led, snapshot_dates(book.as_of, rec.months)), lang, name),
+        "dso_chart": dso_figure(dso_trend(led, book.as_of, rec), rec, lang, name, avg_terms),
+        "reasons_chart": reasons_figure(short_payments(led, book.as_of, rec.months), lang, name, rec.months),
+    }
+    if open_now:
+        out["by_customer"] = aging_table(aging(led, book.as_of, by="customer").query("total > 0"), lang)
+    out["note"] = (t("payments.fx_note", lang, dates=dates, file=relative(book.ledger_file)) if dates
+                   else t("payments.usd_note", lang, file=relative(book.ledger_file)))
+    return out
+
+
+def chapter_headline(book: Book, scn, lang: str) -> tuple[str, str, float]:
+    """Headline sentence, key figure and its value for the report's executive summary."""
+    pay = scn.payments
+    rec = recommend_terms(cost_grid(book.instruments, pay))
+    be = break_even_pd(book.instruments, pay)
+    led = _local(book, scn.code)
+    kpis = receivables_kpis(led, book.as_of, pay.receivables) if len(led) else None
+    return headline(pay, rec, be, kpis, lang, country_name(scn.code, lang))
