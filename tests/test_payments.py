@@ -553,7 +553,7 @@ def test_panel_controls_change_the_figures(inst):
     assert cp.controls["annual_pd"].value == 0.12
     cp.controls["tier"].value = "A"                                            # a tier loads its own PD
     assert cp.controls["annual_pd"].value == scn.payments.tiers["A"].annual_pd
-    assert "A ·" in cp.panes["summary"].value
+    assert "A (established" in cp.panes["summary"].value
 
 
 def test_fraud_panel_checkboxes_change_the_score():

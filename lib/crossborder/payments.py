@@ -1074,11 +1074,16 @@ def tier_label(pay: Payments, tier: str, lang: str) -> str:
 
 
 def _pct(x: float, digits: int = 2) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f} %"
+    return "–" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f}\u00a0%"
+
+
+def _paren(text: str, lang: str) -> str:
+    """A parenthetical after a name: full-width brackets in Chinese."""
+    return f"（{text}）" if lang == "zh-TW" else f" ({text})"
 
 
 def _usd(x: float) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{CURRENCY} {x:,.0f}"
+    return "–" if x is None or not np.isfinite(x) else f"{CURRENCY}\u00a0{x:,.0f}"
 
 
 def _days_text(base: int, adds: str, lang: str) -> str:
@@ -1095,11 +1100,12 @@ def instruments_table(instruments: pd.DataFrame, pay: Payments, lang: str) -> pd
     c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
     rows = []
     for name, r in instruments.iterrows():
-        fee = f"{r['seller_fee_pct'] * 100:.2f} % (min {r['seller_fee_min']:,.0f}) + {r['seller_fee_fixed']:,.0f}"
+        fee = t("payments.fee_text", lang, pct=_pct(r["seller_fee_pct"]), min=f"{r['seller_fee_min']:,.0f}",
+                fixed=f"{r['seller_fee_fixed']:,.0f}")
         if r["seller_risk"] == "confirming_bank":
-            fee += f" + {c('col_confirmation')} {pay.lc.confirmation_fee_pct * 100:.2f} %"
+            fee += t("payments.fee_plus", lang, what=f"{c('col_confirmation')} {_pct(pay.lc.confirmation_fee_pct)}")
         if r["insured"]:
-            fee += f" + {c('col_premium')}"
+            fee += t("payments.fee_plus", lang, what=c("col_premium"))
         rows.append({
             c("col_instrument"): inst_label(name, lang), c("col_rules"): c(f"rules_{r['rules']}"),
             c("col_seller_fees"): fee,
@@ -1131,12 +1137,12 @@ def terms_table(rec: pd.DataFrame, pay: Payments, lang: str, breakevens: dict[st
     c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
     rows = []
     for tier, r in rec.iterrows():
-        name = inst_label(r["instrument"], lang) + (f" ({c('negotiate')})" if r["negotiate"] else "")
+        name = inst_label(r["instrument"], lang) + (_paren(c("negotiate"), lang) if r["negotiate"] else "")
         row = {
             c("col_tier"): tier_label(pay, tier, lang), c("col_pd"): _pct(pay.tiers[tier].annual_pd, 1),
             c("col_recommended"): name, c("col_total"): _pct(r["total_pct"]),
             c("col_expected_loss"): _pct(r["expected_loss_pct"]), c("col_buyer_extra"): _pct(r["buyer_extra_pct"]),
-            c("col_runner_up"): (inst_label(r["runner_up"], lang) + f" ({_pct(r['runner_up_pct'])})"
+            c("col_runner_up"): (inst_label(r["runner_up"], lang) + _paren(_pct(r["runner_up_pct"]), lang)
                                  if isinstance(r["runner_up"], str) else "–"),
         }
         if breakevens is not None:
@@ -1178,7 +1184,8 @@ def kyb_table(names, kyb: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def screening_table(orders: pd.DataFrame, scores: pd.DataFrame, lang: str) -> pd.DataFrame:
     c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
-    present = [", ".join(c(f"sig_{s}") for s in SIGNALS if scores.at[o, s] > 0) or "–" for o in scores.index]
+    sep = "、" if lang == "zh-TW" else ", "
+    present = [sep.join(c(f"sig_{s}") for s in SIGNALS if scores.at[o, s] > 0) or "–" for o in scores.index]
     return pd.DataFrame({
         c("col_order"): scores.index, c("col_company"): orders.loc[scores.index, "customer"].to_numpy(),
         c("col_amount"): orders.loc[scores.index, "amount"].map(_usd).to_numpy(),
@@ -1189,10 +1196,12 @@ def screening_table(orders: pd.DataFrame, scores: pd.DataFrame, lang: str) -> pd
 
 def aging_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
-    out = pd.DataFrame({c(f"bucket_{b}"): table[b].map(_usd).to_numpy() for b in BUCKETS}, index=table.index)
+    table = table.sort_values("total", ascending=False)
+    out = pd.DataFrame({c("col_customer") if table.index.name == "customer" else "": table.index})
+    for b in BUCKETS:
+        out[c(f"bucket_{b}")] = table[b].map(_usd).to_numpy()
     out[c("col_ar_total")] = table["total"].map(_usd).to_numpy()
     out[c("col_overdue_share")] = table["overdue_share"].map(lambda x: _pct(x, 0)).to_numpy()
-    out.index.name = c("col_customer") if table.index.name == "customer" else None
     return out
 
 
@@ -1215,78 +1224,90 @@ def receivables_summary(k: dict[str, Any], rec: Receivables, lang: str) -> pd.Da
 # ------------------------------------------------------------------------------------------ charts
 
 _PART_COLORS = {"fees": theme.COLORWAY[0], "financing": theme.COLORWAY[4], "expected_loss": theme.COLORWAY[3]}
+_FADED = 0.3
+
+
+def _legend_below(fig: go.Figure, bottom: int) -> None:
+    """Legend in the bottom margin (anchored to the figure, so it never collides with the title)."""
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0, xanchor="left",
+                                  font=dict(size=11)),
+                      margin=dict(b=bottom))
+
+
+def _labels_with_verdict(names, acceptable, lang: str) -> list[str]:
+    return [inst_label(n, lang) if ok else f"× {inst_label(n, lang)}" for n, ok in zip(names, acceptable)]
 
 
 def cost_figure(costs: pd.DataFrame, pay: Payments, lang: str, *, tier: str, amount: float, tenor_days: int,
                 annual_pd: float) -> go.Figure:
     """Stacked bars per instrument: fees (incl. premium), financing and expected loss, as % of the deal;
-    diamonds show the buyer's cost of the same term. Terms that are not acceptable are hatched."""
+    a black tick marks the seller's total, a diamond the buyer's cost of the same term. Terms that are not
+    acceptable are faded and marked ×."""
     order = costs.sort_values("total", ascending=False)
-    labels = [inst_label(i, lang) for i in order.index]
+    labels = _labels_with_verdict(order.index, order["acceptable"], lang)
     A = float(amount)
-    title = t("payments.chart_costs_title", lang, tier=tier_label(pay, tier, lang), amount=_usd(A),
-              tenor=tenor_days, pd=_pct(annual_pd, 1))
-    fig = theme.figure(title, height=440)
-    pattern = ["/" if not ok else "" for ok in order["acceptable"]]
+    fig = theme.figure(t("payments.chart_costs_title", lang, tier=tier_label(pay, tier, lang), amount=_usd(A),
+                         tenor=tenor_days, pd=_pct(annual_pd, 1)), height=470)
+    fig.update_layout(title_subtitle_text=t("payments.faded_note", lang))
+    opacity = np.where(order["acceptable"], 1.0, _FADED)
     parts = {"fees": (order["fees"] + order["insurance"]) / A, "financing": order["financing"] / A,
              "expected_loss": (order["credit_loss"] + order["discrepancy"]) / A}
     for key, values in parts.items():
         fig.add_bar(y=labels, x=values * 100, orientation="h", name=t(f"payments.part_{key}", lang),
-                    marker=dict(color=_PART_COLORS[key], pattern_shape=pattern))
+                    marker=dict(color=_PART_COLORS[key], opacity=opacity))
     fig.add_scatter(y=labels, x=order["total_pct"] * 100, mode="markers", name=t("payments.part_total", lang),
                     marker=dict(symbol="line-ns-open", size=16, color="#000", line=dict(width=2)))
     fig.add_scatter(y=labels, x=order["buyer_pct"] * 100, mode="markers", name=t("payments.part_buyer", lang),
-                    marker=dict(symbol="diamond", size=9, color=theme.COLORWAY[1]))
+                    marker=dict(symbol="diamond", size=9, color=theme.COLORWAY[1], line=dict(width=1, color="#333")))
     fig.update_layout(barmode="relative", xaxis_title=t("payments.axis_cost_pct", lang),
-                      yaxis=dict(automargin=True), margin=dict(l=10, t=90),
-                      legend=dict(y=1.02, font=dict(size=11)))
+                      yaxis=dict(automargin=True), margin=dict(l=10, t=80))
+    _legend_below(fig, 100)
     fig.add_vline(x=0, line_width=1, line_color="#888")
     return fig
 
 
 def tier_figure(grid: pd.DataFrame, pay: Payments, lang: str, *, amount: float, tenor_days: int) -> go.Figure:
-    """Expected total cost per instrument by tier (grouped bars); hatched = not acceptable for that tier."""
+    """Expected total cost per instrument by tier (grouped bars); faded = not acceptable for that tier."""
     insts = list(grid.index.get_level_values("instrument").unique())
     labels = [inst_label(i, lang) for i in insts]
-    fig = theme.figure(t("payments.chart_tiers_title", lang, amount=_usd(amount), tenor=tenor_days), height=480)
+    fig = theme.figure(t("payments.chart_tiers_title", lang, amount=_usd(amount), tenor=tenor_days), height=540)
+    fig.update_layout(title_subtitle_text=t("payments.faded_tier_note", lang))
     for k, (tier, g) in enumerate(grid.groupby(level="tier", sort=False)):
         g = g.droplevel("tier").reindex(insts)
         fig.add_bar(y=labels, x=g["total_pct"] * 100, orientation="h", name=tier_label(pay, tier, lang),
-                    marker=dict(color=theme.SEQUENTIAL[min(k + 1, len(theme.SEQUENTIAL) - 1)] if len(pay.tiers) <= 4 else None,
-                                pattern_shape=["/" if not ok else "" for ok in g["acceptable"]],
-                                line=dict(width=0.5, color="#333")))
+                    marker=dict(color=theme.COLORWAY[k % len(theme.COLORWAY)],
+                                opacity=np.where(g["acceptable"], 1.0, _FADED)))
     fig.update_layout(barmode="group", xaxis_title=t("payments.axis_cost_pct", lang),
-                      yaxis=dict(automargin=True, autorange="reversed"), margin=dict(l=10, t=90),
-                      legend=dict(y=1.02, font=dict(size=11)), bargap=0.25)
-    fig.add_annotation(text=t("payments.hatched_note", lang), xref="paper", yref="paper", x=1, y=-0.13,
-                       showarrow=False, xanchor="right", font=dict(size=10, color="#555"))
+                      yaxis=dict(automargin=True, autorange="reversed"), margin=dict(l=10, t=80), bargap=0.2)
+    _legend_below(fig, 115)
     return fig
 
 
 def breakeven_figure(instruments: pd.DataFrame, pay: Payments, lang: str, *, tier: str, amount: float,
                      tenor_days: int, annual_pd: float, max_pd: float = 0.2) -> go.Figure:
-    """Seller's cost vs the buyer's annual PD: OA (uninsured and insured) and D/P rise, the LCs stay flat;
-    the break-even PD of open account against the cheaper LC is marked."""
+    """Seller's cost vs the buyer's annual PD: O/A (uninsured and insured), D/A and D/P rise, the LCs stay
+    flat; the break-even PD of open account against the LC with the same credit period is marked."""
     pds = np.linspace(0, max(max_pd, annual_pd * 1.2), 161)
     curve = cost_curve(instruments, pay, pds, tier=tier, amount=amount, tenor_days=tenor_days) * 100
     be = break_even_pd(instruments, pay, tier=tier, amount=amount, tenor_days=tenor_days)
     fig = theme.figure(t("payments.chart_be_title", lang, tier=tier_label(pay, tier, lang), amount=_usd(amount),
-                         tenor=tenor_days), height=420)
+                         tenor=tenor_days), height=500)
     show = [i for i in instruments.index if instruments.at[i, "seller_risk"] in
             ("buyer_default", "goods_refused", "confirming_bank", "issuing_bank_country")]
     dash = {"confirming_bank": "dash", "issuing_bank_country": "dot"}
     for k, name in enumerate(show):
         fig.add_scatter(x=pds * 100, y=curve[name], mode="lines", name=inst_label(name, lang),
-                        line=dict(dash=dash.get(instruments.at[name, "seller_risk"], "solid"), width=2,
+                        line=dict(dash=dash.get(instruments.at[name, "seller_risk"], "solid"), width=2.5,
                                   color=theme.COLORWAY[k % len(theme.COLORWAY)]))
     if be.status == "crosses":
         fig.add_scatter(x=[be.pd * 100], y=[be.reference_cost / amount * 100], mode="markers+text",
-                        marker=dict(size=11, color="#000", symbol="x"), name=t("payments.be_marker", lang),
+                        marker=dict(size=12, color="#000", symbol="x"), name=t("payments.be_marker", lang),
                         text=[t("payments.be_label", lang, pd=_pct(be.pd))], textposition="top left")
     fig.add_vline(x=annual_pd * 100, line_dash="dot", line_color="#888",
                   annotation_text=t("payments.pd_marker", lang, pd=_pct(annual_pd, 1)), annotation_position="top right")
     fig.update_layout(xaxis_title=t("payments.axis_pd", lang), yaxis_title=t("payments.axis_cost_pct", lang),
-                      margin=dict(t=100), legend=dict(y=1.02, font=dict(size=11)))
+                      margin=dict(t=60))
+    _legend_below(fig, 140)
     return fig
 
 
@@ -1302,19 +1323,18 @@ def fraud_figure(points: pd.Series, pay: Payments, lang: str, order_id: str) -> 
     colors = [theme.RAG["red"] if p else theme.RAG["grey"] for p in present]
     fig.add_bar(y=labels, x=weights, orientation="h", marker_color=colors, opacity=0.9, showlegend=False,
                 text=[t("payments.present", lang) if p else "" for p in present], textposition="inside")
-    cum = np.cumsum(np.where(present, weights, 0.0))
     fig.add_vline(x=f.verify_at, line_dash="dash", line_color=theme.RAG["amber"],
                   annotation_text=t("payments.verify_line", lang, x=f"{f.verify_at:g}"), annotation_position="top")
     fig.add_vline(x=f.hold_at, line_dash="dash", line_color=theme.RAG["red"],
                   annotation_text=t("payments.hold_line", lang, x=f"{f.hold_at:g}"), annotation_position="top")
-    fig.update_layout(xaxis=dict(title=t("payments.axis_points", lang), range=[0, max(100, float(cum[-1]) if len(cum) else 0)]),
+    fig.update_layout(xaxis=dict(title=t("payments.axis_points", lang), range=[0, 100]),
                       yaxis=dict(automargin=True, autorange="reversed"), margin=dict(l=10, t=80))
     return fig
 
 
 def aging_figure(hist: pd.DataFrame, lang: str, market: str) -> go.Figure:
     """Aging stacked bars at monthly snapshots with the overdue share as a line (the overdue curve)."""
-    fig = theme.figure(t("payments.chart_aging_title", lang, market=market), height=420)
+    fig = theme.figure(t("payments.chart_aging_title", lang, market=market), height=480)
     x = [d.strftime("%Y-%m-%d") for d in hist.index]
     colors = [theme.RAG["green"], "#F2C14E", theme.COLORWAY[1], theme.COLORWAY[3], theme.RAG["red"]]
     for b, col in zip(BUCKETS, colors):
@@ -1325,15 +1345,15 @@ def aging_figure(hist: pd.DataFrame, lang: str, market: str) -> go.Figure:
                     line=dict(color="#000", width=2))
     fig.update_layout(barmode="stack", yaxis=dict(title=t("payments.axis_ar_k", lang)),
                       yaxis2=dict(title=t("payments.axis_overdue_pct", lang), overlaying="y", side="right",
-                                  range=[0, 100], showgrid=False),
-                      xaxis=dict(type="category", tickangle=-45), margin=dict(t=90, r=60, b=80),
-                      legend=dict(y=1.02, font=dict(size=11)))
+                                  range=[0, 100], tickmode="linear", tick0=0, dtick=20, showgrid=False),
+                      xaxis=dict(type="category", tickangle=-45), margin=dict(t=60, r=60))
+    _legend_below(fig, 150)
     return fig
 
 
 def dso_figure(trend: pd.DataFrame, rec: Receivables, lang: str, market: str, terms_days: float | None = None) -> go.Figure:
     """DSO trend (both methods), best possible DSO and the average agreed terms."""
-    fig = theme.figure(t("payments.chart_dso_title", lang, market=market), height=400)
+    fig = theme.figure(t("payments.chart_dso_title", lang, market=market), height=430)
     x = [d.strftime("%Y-%m-%d") for d in trend.index]
     fig.add_scatter(x=x, y=trend["dso_countback"], mode="lines+markers", name=t("payments.method_countback", lang),
                     line=dict(width=3 if rec.dso_method == "countback" else 1.5, color=theme.COLORWAY[0]))
@@ -1346,8 +1366,8 @@ def dso_figure(trend: pd.DataFrame, rec: Receivables, lang: str, market: str, te
         fig.add_hline(y=terms_days, line_dash="dot", line_color="#888",
                       annotation_text=t("payments.terms_line", lang, d=f"{terms_days:.0f}"), annotation_position="bottom right")
     fig.update_layout(yaxis=dict(title=t("payments.axis_days", lang), rangemode="tozero"),
-                      xaxis=dict(type="category", tickangle=-45), margin=dict(t=90, b=80),
-                      legend=dict(y=1.02, font=dict(size=11)))
+                      xaxis=dict(type="category", tickangle=-45), margin=dict(t=60))
+    _legend_below(fig, 130)
     return fig
 
 
@@ -1361,7 +1381,8 @@ def reasons_figure(short: pd.DataFrame, lang: str, market: str, months: int) -> 
     fig.add_bar(y=labels, x=data["disputed_open"], orientation="h", name=t("payments.disputed_open", lang),
                 marker_color=theme.COLORWAY[5])
     fig.update_layout(barmode="group", xaxis_title=t("payments.axis_usd", lang), yaxis=dict(automargin=True),
-                      margin=dict(l=10, t=80), legend=dict(y=1.02, font=dict(size=11)))
+                      margin=dict(l=10, t=60))
+    _legend_below(fig, 100)
     return fig
 
 
@@ -1520,7 +1541,7 @@ def kyb_view(book: Book, scn, lang: str) -> pd.DataFrame | str:
     """Offline VAT / company-number checks for the market's customers and incoming orders."""
     cust = book.customers[book.customers["market"] == scn.code]
     orders = book.orders[(book.orders["country"] == scn.code) & book.orders["first_order"]]
-    names = list(cust.index) + [f"{c} ({o})" for o, c in zip(orders.index, orders["customer"])]
+    names = list(cust.index) + [c + _paren(o, lang) for o, c in zip(orders.index, orders["customer"])]
     if not names:
         return t("payments.no_customers", lang)
     kyb = kyb_check(list(cust["registry_id"]) + list(orders["registry_id"]), [scn.code] * len(cust) + list(orders["country"]))
