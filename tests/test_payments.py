@@ -324,10 +324,21 @@ def test_shipped_registry_ids_flag_exactly_the_planted_errors():
 def test_edit_distance_and_lookalikes():
     assert P.osa_distance("kitten", "sitting") == 3
     assert P.osa_distance("antrieb", "antreib") == 1                           # one transposition
+    assert P.osa_distance("ca", "abc") == 3                                    # OSA: no edit of a moved pair
     assert P.lookalike_of("rheinwerk-antreib.example", ["rheinwerk-antrieb.example"]) == "rheinwerk-antrieb.example"
     assert P.lookalike_of("exarnple.com", ["example.com"], max_distance=1) == "example.com"  # rn -> m
     assert P.lookalike_of("example.com", ["example.com"]) is None                # the real domain
     assert P.lookalike_of("otherco.com", ["example.com"]) is None
+
+
+def test_lookalike_is_judged_against_the_customer_master(pay):
+    # the impostor's own website does not whitelist its look-alike e-mail domain
+    fake = _orders(email="ap@rheinwerk-antreib.example", website="rheinwerk-antreib.example")
+    sig = P.fraud_signals(fake, pay, ["rheinwerk-antrieb.example"])
+    assert sig.at["o1", "lookalike_domain"] and sig.at["o1", "lookalike_of"] == "rheinwerk-antrieb.example"
+    # a customer in the master data whose domain resembles another customer's is not flagged
+    real = _orders(email="ap@tokai-kiki.example", website="tokai-kiki.example")
+    assert not P.fraud_signals(real, pay, ["tokai-kikai.example", "tokai-kiki.example"]).at["o1", "lookalike_domain"]
 
 
 def _orders(**cols) -> pd.DataFrame:

@@ -45,6 +45,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -755,18 +756,21 @@ def site_domain(url: str | None) -> str:
 
 
 def osa_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment edit distance (Damerau-Levenshtein without repeated edits of a substring)."""
+    """Optimal-string-alignment edit distance (Damerau-Levenshtein without repeated edits of a substring):
+    insertions, deletions, substitutions and transpositions of adjacent characters each cost 1."""
     n, m = len(a), len(b)
-    d = np.zeros((n + 1, m + 1), dtype=int)
-    d[:, 0] = np.arange(n + 1)
-    d[0, :] = np.arange(m + 1)
+    prev2: list[int] = []
+    prev = list(range(m + 1))
     for i in range(1, n + 1):
+        cur = [i] + [0] * m
         for j in range(1, m + 1):
             cost = 0 if a[i - 1] == b[j - 1] else 1
-            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + cost)
+            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i, j] = min(d[i, j], d[i - 2, j - 2] + 1)
-    return int(d[n, m])
+                best = min(best, prev2[j - 2] + 1)
+            cur[j] = best
+        prev2, prev = prev, cur
+    return prev[m]
 
 
 def _skeleton(domain: str) -> str:
@@ -778,12 +782,19 @@ def _skeleton(domain: str) -> str:
 
 def lookalike_of(domain: str, known: list[str], max_distance: int = 2) -> str | None:
     """The known domain that ``domain`` imitates (close but not equal, or equal once homoglyphs are folded)."""
-    domain = domain.lower()
+    return _lookalike(domain.lower(), tuple(k.lower() for k in known if k), max_distance)
+
+
+@lru_cache(maxsize=4096)
+def _lookalike(domain: str, known: tuple[str, ...], max_distance: int) -> str | None:
+    skeleton = _skeleton(domain)
     for k in known:
-        k = k.lower()
-        if not k or k == domain:
+        if k == domain:
             continue
-        if _skeleton(k) == _skeleton(domain) or osa_distance(k, domain) <= max_distance:
+        if _skeleton(k) == skeleton:
+            return k
+        # the length difference is a lower bound of the edit distance: skip the full computation when too far
+        if abs(len(k) - len(domain)) <= max_distance and osa_distance(k, domain) <= max_distance:
             return k
     return None
 
@@ -797,7 +808,8 @@ def fraud_signals(orders: pd.DataFrame, pay: Payments, known_domains: list[str] 
     - bank_account_change: the order thread changes bank details (ours or the payer's);
     - third_party_payer: someone other than the buyer pays;
     - free_mail: the e-mail domain is a free-mail provider;
-    - lookalike_domain: the e-mail domain imitates the buyer's website or a known customer's domain;
+    - lookalike_domain: the e-mail domain imitates a known customer's domain (``known_domains``, from the
+      customer master) or the order's own website;
     - registry_mismatch: the company number is missing or invalid offline (python-stdnum), belongs to another
       country, or the online registry check recorded a mismatch.
     """
@@ -805,8 +817,11 @@ def fraud_signals(orders: pd.DataFrame, pay: Payments, known_domains: list[str] 
     free = {d.lower() for d in (*f.free_mail_domains, *f.local_free_mail_domains)}
     mail = orders["email"].map(email_domain)
     site = orders["website"].map(site_domain)
-    known = sorted({d for d in (*known_domains, *site) if d})
-    look = [lookalike_of(m, [s, *known] if s else known, f.lookalike_distance) for m, s in zip(mail, site)]
+    trusted = sorted({d.lower() for d in known_domains if d})
+    # an e-mail domain is compared with the customer master's domains (trusted) and with the order's own
+    # website; a domain that is itself in the master data is never a look-alike
+    look = [None if m in trusted else lookalike_of(m, [*trusted, s] if s else trusted, f.lookalike_distance)
+            for m, s in zip(mail, site)]
     kyb = kyb_check(orders["registry_id"], orders["country"])
     out = pd.DataFrame(index=orders.index)
     out["large_first_order"] = orders["first_order"].astype(bool) & (orders["amount"] > f.large_first_order)
