@@ -1261,9 +1261,10 @@ def cost_figure(costs: pd.DataFrame, pay: Payments, lang: str, *, tier: str, amo
     order = costs.sort_values("total", ascending=False)
     labels = _labels_with_verdict(order.index, order["acceptable"], lang)
     A = float(amount)
-    fig = theme.figure(t("payments.chart_costs_title", lang, tier=tier_label(pay, tier, lang), amount=_usd(A),
-                         tenor=tenor_days, pd=_pct(annual_pd, 1)), height=470)
-    fig.update_layout(title_subtitle_text=t("payments.faded_note", lang))
+    fig = theme.figure(t("payments.chart_costs_title", lang), height=480)
+    fig.update_layout(title_subtitle_text=t("payments.chart_costs_sub", lang, tier=tier_label(pay, tier, lang),
+                                            amount=_usd(A), tenor=tenor_days, pd=_pct(annual_pd, 1))
+                      + "<br>" + t("payments.faded_note", lang))
     opacity = np.where(order["acceptable"], 1.0, _FADED)
     parts = {"fees": (order["fees"] + order["insurance"]) / A, "financing": order["financing"] / A,
              "expected_loss": (order["credit_loss"] + order["discrepancy"]) / A}
@@ -1275,7 +1276,7 @@ def cost_figure(costs: pd.DataFrame, pay: Payments, lang: str, *, tier: str, amo
     fig.add_scatter(y=labels, x=order["buyer_pct"] * 100, mode="markers", name=t("payments.part_buyer", lang),
                     marker=dict(symbol="diamond", size=9, color=theme.COLORWAY[1], line=dict(width=1, color="#333")))
     fig.update_layout(barmode="relative", xaxis_title=t("payments.axis_cost_pct", lang),
-                      yaxis=dict(automargin=True), margin=dict(l=10, t=80))
+                      yaxis=dict(automargin=True), margin=dict(l=10, t=95))
     _legend_below(fig, 100)
     fig.add_vline(x=0, line_width=1, line_color="#888")
     return fig
@@ -1285,15 +1286,16 @@ def tier_figure(grid: pd.DataFrame, pay: Payments, lang: str, *, amount: float, 
     """Expected total cost per instrument by tier (grouped bars); faded = not acceptable for that tier."""
     insts = list(grid.index.get_level_values("instrument").unique())
     labels = [inst_label(i, lang) for i in insts]
-    fig = theme.figure(t("payments.chart_tiers_title", lang, amount=_usd(amount), tenor=tenor_days), height=540)
-    fig.update_layout(title_subtitle_text=t("payments.faded_tier_note", lang))
+    fig = theme.figure(t("payments.chart_tiers_title", lang), height=550)
+    fig.update_layout(title_subtitle_text=t("payments.chart_tiers_sub", lang, amount=_usd(amount), tenor=tenor_days)
+                      + "<br>" + t("payments.faded_tier_note", lang))
     for k, (tier, g) in enumerate(grid.groupby(level="tier", sort=False)):
         g = g.droplevel("tier").reindex(insts)
         fig.add_bar(y=labels, x=g["total_pct"] * 100, orientation="h", name=tier_label(pay, tier, lang),
                     marker=dict(color=theme.COLORWAY[k % len(theme.COLORWAY)],
                                 opacity=np.where(g["acceptable"], 1.0, _FADED)))
     fig.update_layout(barmode="group", xaxis_title=t("payments.axis_cost_pct", lang),
-                      yaxis=dict(automargin=True, autorange="reversed"), margin=dict(l=10, t=80), bargap=0.2)
+                      yaxis=dict(automargin=True, autorange="reversed"), margin=dict(l=10, t=95), bargap=0.2)
     _legend_below(fig, 115)
     return fig
 
@@ -1305,8 +1307,9 @@ def breakeven_figure(instruments: pd.DataFrame, pay: Payments, lang: str, *, tie
     pds = np.linspace(0, max(max_pd, annual_pd * 1.2), 161)
     curve = cost_curve(instruments, pay, pds, tier=tier, amount=amount, tenor_days=tenor_days) * 100
     be = break_even_pd(instruments, pay, tier=tier, amount=amount, tenor_days=tenor_days)
-    fig = theme.figure(t("payments.chart_be_title", lang, tier=tier_label(pay, tier, lang), amount=_usd(amount),
-                         tenor=tenor_days), height=500)
+    fig = theme.figure(t("payments.chart_be_title", lang), height=500)
+    fig.update_layout(title_subtitle_text=t("payments.chart_be_sub", lang, tier=tier_label(pay, tier, lang),
+                                            amount=_usd(amount), tenor=tenor_days))
     show = [i for i in instruments.index if instruments.at[i, "seller_risk"] in
             ("buyer_default", "goods_refused", "confirming_bank", "issuing_bank_country")]
     dash = {"confirming_bank": "dash", "issuing_bank_country": "dot"}
@@ -1317,11 +1320,12 @@ def breakeven_figure(instruments: pd.DataFrame, pay: Payments, lang: str, *, tie
     if be.status == "crosses":
         fig.add_scatter(x=[be.pd * 100], y=[be.reference_cost / amount * 100], mode="markers+text",
                         marker=dict(size=12, color="#000", symbol="x"), name=t("payments.be_marker", lang),
-                        text=[t("payments.be_label", lang, pd=_pct(be.pd))], textposition="top left")
+                        text=[t("payments.be_label", lang, pd=_pct(be.pd))],
+                        textposition="top right" if be.pd < pds[-1] / 2 else "top left")
     fig.add_vline(x=annual_pd * 100, line_dash="dot", line_color="#888",
                   annotation_text=t("payments.pd_marker", lang, pd=_pct(annual_pd, 1)), annotation_position="top right")
     fig.update_layout(xaxis_title=t("payments.axis_pd", lang), yaxis_title=t("payments.axis_cost_pct", lang),
-                      margin=dict(t=60))
+                      margin=dict(t=80))
     _legend_below(fig, 140)
     return fig
 
