@@ -12,7 +12,7 @@ Four parts, each a set of pure functions over DataFrames and numpy arrays:
      ``d`` the days from shipment to cash (negative when the buyer pays before shipment);
    - the probability of default over a horizon of ``d`` days from an annual PD ``p`` is
      PD_d = 1 - (1 - p)^(d / 365) (constant hazard; Basel / IFRS 9 practice for scaling a one-year PD);
-   - expected loss = PD x LGD x exposure (Basel II, BCBS 2006 para. 272), with the risk carried where the
+   - expected loss = PD x LGD x exposure (the Basel II IRB decomposition, BCBS 2006), with the risk carried where the
      instrument puts it: a confirmed LC carries the confirming bank's default (ICC UCP 600 Art. 8); an
      unconfirmed LC the issuing bank's and the buyer's country's (transfer) risk (UCP 600 Art. 7); D/P the
      risk that the buyer refuses the documents and the goods are stranded at the port (ICC URC 522 Art. 7:
