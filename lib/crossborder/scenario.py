@@ -130,6 +130,7 @@ SECTIONS: dict[str, str] = {
     "markets": "crossborder.markets:MarketSelection",
     "platforms": "crossborder.platforms:Platforms",
     "fx": "crossborder.fx:FxSection",
+    "payments": "crossborder.payments:Payments",
 }
 
 
