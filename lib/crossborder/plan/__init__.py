@@ -16,7 +16,8 @@ Decisions
   ``init_plan`` / ``record_update`` (CLI, the notebook's buttons) write, and only to the user folder.
 
 Modules: ``model`` (pure: template, calendar, status, RAG, burn-up), ``store`` (SQLite), ``charts``
-(figures and tables), ``panel`` (JupyterLab controls), ``cli`` (``crossborder plan ...``).
+(figures and tables), ``status_view`` (everything as of a date), ``control_panel`` (JupyterLab controls),
+``cli`` (``crossborder plan ...``).
 """
 
 from __future__ import annotations
@@ -26,16 +27,32 @@ from .model import (CHECKPOINT_FILE, PLAN_DAYS, RAGS, STATUSES, TEMPLATE_FILE, P
                     load_checkpoints, load_template, next_state, schedule_rag, state_as_of, status_table, summarize,
                     team_country, with_pending)
 from .store import db_path, history, init_plan, load_plan, open_plan, record_update
-from .charts import (attention_table, burnup_figure, checkpoint_display, checkpoints_figure, gantt, headline,
-                     holidays_table, phase_table, source_text, template_table)
-from .panel import PlanPanel, panel
-from .view import View, view
+
+# Charts, the control panel and the view pull in plotly and ipywidgets: imported on first use, so that the
+# command line and the scenario loader stay quick.
+_LAZY = {
+    "attention_table": "charts", "burnup_figure": "charts", "checkpoint_display": "charts",
+    "checkpoints_figure": "charts", "gantt": "charts", "headline": "charts", "holidays_table": "charts",
+    "phase_table": "charts", "source_text": "charts", "template_table": "charts",
+    "PlanPanel": "control_panel", "panel": "control_panel", "View": "status_view", "view": "status_view",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHECKPOINT_FILE", "PLAN_DAYS", "RAGS", "STATUSES", "TEMPLATE_FILE", "Plan", "PlanSettings", "Summary",
     "Thresholds", "WorkCalendar", "burnup", "check_progress", "check_status", "checkpoint_table", "instantiate",
     "load_checkpoints", "load_template", "next_state", "schedule_rag", "state_as_of", "status_table", "summarize",
     "team_country", "with_pending", "db_path", "history", "init_plan", "load_plan", "open_plan", "record_update",
-    "attention_table", "burnup_figure", "checkpoint_display", "checkpoints_figure", "gantt", "headline",
-    "holidays_table", "phase_table", "source_text", "template_table", "PlanPanel", "panel", "View", "view",
+    *_LAZY,
 ]

@@ -25,7 +25,7 @@ from ..i18n import DEFAULT_LANG, check_lang, country_name, t
 from ..paths import relative
 from . import store
 from .model import check_date
-from .view import view
+from .status_view import view
 
 
 def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.ArgumentParser]) -> None:

@@ -115,6 +115,15 @@ def team_country(scn) -> str:
 
 # ------------------------------------------------------------------------------------------ calendar
 
+DATE_DTYPE = "datetime64[ns]"
+
+
+def as_dates(values: Any) -> pd.Series | pd.DatetimeIndex:
+    """Dates as pandas datetimes with one resolution everywhere (ISO text, dates, numpy days; None -> NaT)."""
+    out = pd.to_datetime(values)
+    return out.astype(DATE_DTYPE)
+
+
 def _to_day(value: Any) -> np.ndarray:
     """Dates (date, str, Timestamp, arrays of them) as numpy datetime64[D]."""
     if isinstance(value, (pd.Series, pd.Index)):
@@ -361,15 +370,15 @@ def instantiate(scn, start: date, *, template: pd.DataFrame | None = None,
     for column in ("name", "deliverable"):
         for suffix, values in fields.items():
             tasks[f"{column}_{suffix}"] = tasks[f"{column}_{suffix}"].map(lambda s, v=values: s.format(**v))
-    tasks["baseline_start"] = pd.to_datetime(cal.nth(start, tasks["start_day"].to_numpy()))
-    tasks["baseline_end"] = pd.to_datetime(cal.nth(start, tasks["end_day"].to_numpy()))
+    tasks["baseline_start"] = as_dates(cal.nth(start, tasks["start_day"].to_numpy()))
+    tasks["baseline_end"] = as_dates(cal.nth(start, tasks["end_day"].to_numpy()))
     tasks["status"] = "not_started"
     tasks["progress"] = 0
-    tasks["actual_start"] = pd.NaT
-    tasks["actual_end"] = pd.NaT
+    tasks["actual_start"] = as_dates(pd.Series(pd.NaT, index=tasks.index))
+    tasks["actual_end"] = as_dates(pd.Series(pd.NaT, index=tasks.index))
     tasks["note"] = ""
     cps = checkpoints.copy()
-    cps["due"] = pd.to_datetime(cal.nth(start, cps["day"].to_numpy()))
+    cps["due"] = as_dates(cal.nth(start, cps["day"].to_numpy()))
     return Plan(market=scn.code, start=start, team_country=country, tasks=tasks, checkpoints=cps,
                 history=empty_history())
 
@@ -515,8 +524,8 @@ def state_as_of(plan: Plan, as_of: date) -> pd.DataFrame:
     """
     base = pd.DataFrame({"status": "not_started", "progress": 0, "actual_start": pd.NaT, "actual_end": pd.NaT,
                          "note": ""}, index=plan.tasks.index)
-    base["actual_start"] = pd.to_datetime(base["actual_start"])
-    base["actual_end"] = pd.to_datetime(base["actual_end"])
+    base["actual_start"] = as_dates(base["actual_start"])
+    base["actual_end"] = as_dates(base["actual_end"])
     h = plan.history
     if h is None or not len(h):
         return base
@@ -527,8 +536,8 @@ def state_as_of(plan: Plan, as_of: date) -> pd.DataFrame:
     last = last[last.index.isin(base.index)]
     base.loc[last.index, "status"] = last["status"]
     base.loc[last.index, "progress"] = last["progress"].astype("int64")
-    base.loc[last.index, "actual_start"] = pd.to_datetime(last["actual_start"])
-    base.loc[last.index, "actual_end"] = pd.to_datetime(last["actual_end"])
+    base.loc[last.index, "actual_start"] = as_dates(last["actual_start"])
+    base.loc[last.index, "actual_end"] = as_dates(last["actual_end"])
     notes = h[h["note"].fillna("") != ""].sort_values(["effective", "id"]).groupby("task_id").tail(1).set_index("task_id")
     notes = notes[notes.index.isin(base.index)]
     base.loc[notes.index, "note"] = notes["note"]
@@ -600,7 +609,7 @@ def burnup(plan: Plan, as_of: date) -> pd.DataFrame:
     cal = plan.calendar
     last_day = max(PLAN_DAYS, int(cal.day_of(plan.start, as_of)))
     days = np.arange(1, last_day + 1)
-    dates = pd.to_datetime(cal.nth(plan.start, days))
+    dates = as_dates(cal.nth(plan.start, days))
     end_days = cal.day_of(plan.start, plan.tasks["baseline_end"])
     planned = np.searchsorted(np.sort(end_days), days, side="right")
     h = plan.history
@@ -610,7 +619,7 @@ def burnup(plan: Plan, as_of: date) -> pd.DataFrame:
         progress = pd.DataFrame(0.0, index=dates, columns=plan.tasks.index)
         is_done = progress.astype(bool)
     else:
-        h = h.sort_values(["effective", "id"]).assign(effective=lambda f: pd.to_datetime(f["effective"]))
+        h = h.sort_values(["effective", "id"]).assign(effective=lambda f: as_dates(f["effective"]))
         last = h.groupby(["effective", "task_id"]).tail(1)
         prog = last.pivot(index="effective", columns="task_id", values="progress").astype(float)
         stat = last.pivot(index="effective", columns="task_id", values="status")

@@ -29,7 +29,7 @@ import pandas as pd
 from .. import scenario
 from ..errors import InputError
 from ..paths import relative, user_home
-from .model import (HISTORY_COLUMNS, STATE_FIELDS, STATUSES, Plan, changes, check_date, check_progress,
+from .model import (HISTORY_COLUMNS, STATE_FIELDS, STATUSES, Plan, as_dates, changes, check_date, check_progress,
                     check_status, instantiate, next_state)
 
 DB_NAME = "plan.sqlite3"
@@ -233,13 +233,13 @@ def _read_plan(conn: sqlite3.Connection, row: sqlite3.Row) -> Plan:
     tasks = pd.DataFrame([dict(r) for r in conn.execute(
         f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks WHERE plan_id = ? ORDER BY seq", (pid,))], columns=TASK_COLUMNS)
     for column in ("baseline_start", "baseline_end", "actual_start", "actual_end"):
-        tasks[column] = pd.to_datetime(tasks[column])
+        tasks[column] = as_dates(tasks[column])
     tasks["progress"] = tasks["progress"].astype("int64")
     tasks = tasks.set_index("task_id")
     cps = pd.DataFrame([dict(r) for r in conn.execute(
         f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM checkpoints WHERE plan_id = ? ORDER BY rowid", (pid,))],
         columns=CHECKPOINT_COLUMNS)
-    cps["due"] = pd.to_datetime(cps["due"])
+    cps["due"] = as_dates(cps["due"])
     cps = cps.set_index("checkpoint")
     history = pd.DataFrame([dict(r) for r in conn.execute(
         f"SELECT {', '.join(HISTORY_COLUMNS)} FROM history WHERE plan_id = ? ORDER BY id", (pid,))], columns=HISTORY_COLUMNS)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..paths import relative
-from . import charts, store
+from . import store
 from .model import Plan, Summary, Thresholds, burnup, checkpoint_table, status_table, summarize
 
 
@@ -28,9 +28,14 @@ class View:
 
     def source(self, lang: str) -> str:
         """Where the plan comes from (the database, or an in-memory preview), in ``lang``."""
+        from . import charts
+
         return charts.source_text(self.plan, self.summary, lang, relative(self.path))
 
     def headline(self, lang: str) -> tuple[str, str, float, str]:
+        """The chapter's headline: sentence, key figure, its number and unit."""
+        from . import charts
+
         return charts.headline(self.plan, self.summary, lang)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import html
 
 import ipywidgets as widgets
+import pandas.io.formats.style  # noqa: F401 - interactive._as_html (this branch's spine) looks up Styler on text panes
 
 from .. import scenario
 from ..errors import InputError
