@@ -6,7 +6,7 @@ calendar dates; a bar spans its first to its last working day (end of day).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd

@@ -20,7 +20,6 @@ import unicodedata
 from datetime import date
 
 from .. import scenario
-from ..errors import InputError
 from ..i18n import DEFAULT_LANG, check_lang, country_name, t
 from ..paths import relative
 from . import store

@@ -10,11 +10,10 @@ Before recording, the selected task is drawn with the pending values (outlined, 
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import html
 
 import ipywidgets as widgets
 import pandas.io.formats.style  # noqa: F401 - interactive._as_html (this branch's spine) looks up Styler on text panes

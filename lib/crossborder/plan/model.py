@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import string
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Literal
 
