@@ -2,6 +2,7 @@
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
     crossborder markets
+    crossborder plan init|set|show|history ...   (the 90-day plan tracker, see crossborder.plan.cli)
     crossborder workshop build|serve|slides ...
 
 Exit codes: 0 done, 1 some report failed (a summary names each failure), 2 bad input (one line, nothing
@@ -140,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     mk = sub.add_parser("markets", help="list the markets that have a scenario")
     mk.set_defaults(func=cmd_markets)
 
+    from .plan.cli import add_commands as add_plan_commands
+
+    add_plan_commands(sub, _Parser)
     _add_workshop(sub)
     return parser
 

@@ -131,6 +131,7 @@ SECTIONS: dict[str, str] = {
     "platforms": "crossborder.platforms:Platforms",
     "fx": "crossborder.fx:FxSection",
     "payments": "crossborder.payments:Payments",
+    "plan": "crossborder.plan:PlanSettings",
 }
 
 
