@@ -39,11 +39,15 @@ def update_in_place(target: go.FigureWidget, new: go.Figure) -> None:
     if not same_shape:
         target.data = ()
         target.add_traces(new.data)
+    layout = new.layout.to_plotly_json()
+    # Re-assigning an unchanged template validates it again (~10 ms a figure): keep the one the widget has.
+    if "template" in layout and target.layout.template.to_plotly_json() == layout["template"]:
+        del layout["template"]
     with target.batch_update():
         if same_shape:
             for old_trace, new_trace in zip(target.data, new.data):
                 old_trace.update(new_trace.to_plotly_json(), overwrite=True)
-        target.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        target.update_layout(layout, overwrite=True)
 
 
 def _as_html(value: Any) -> str:
@@ -119,10 +123,12 @@ class ControlPanel:
             return
         self.last_error = None
         self.status.value = ""
-        self._static = dict(result)
+        previous, self._static = self._static, dict(result)
         if self._live is None:
             return
         for name, value in result.items():
+            if value is previous.get(name):  # render returned the very same object: nothing to patch
+                continue
             if name in self.figures:
                 update_in_place(self.figures[name], value)
             elif name in self.panes:
