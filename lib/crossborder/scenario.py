@@ -125,6 +125,7 @@ SECTIONS: dict[str, str] = {
     "meta": "crossborder.scenario:Meta",
     "market": "crossborder.scenario:MarketInfo",
     "exporter": "crossborder.scenario:Exporter",
+    "pricing": "crossborder.pricing:Pricing",
 }
 
 
