@@ -116,7 +116,7 @@ def test_request_below_floor_is_refused_with_lowest_price_and_the_boundary_holds
     assert not q.quoted and q.reason == "reason_below_floor"
     assert q.margin == pytest.approx((12.5 - (10 + 0.2 + 100 / 150)) / 12.5)
     assert q.lowest_price == pytest.approx(12.09)
-    assert "12.09" in pricing.quote_reason(q, "en") and "20 %" in pricing.quote_reason(q, "en")
+    assert "USD\u00a012.09" in pricing.quote_reason(q, "en") and "20\u00a0%" in pricing.quote_reason(q, "en")
     assert pricing.quote(b, "T-1", 150, 40, ("labels", "docs"), requested_price=12.09).quoted
     assert not pricing.quote(b, "T-1", 150, 40, ("labels", "docs"), requested_price=12.08).quoted
 
@@ -172,7 +172,7 @@ def test_jpy_prices_are_whole_yen():
     q = pricing.quote(book(sec), "T-1", 120, 40)
     assert q.product_price == round(q.product_price)                 # 300 / 0.2 = 1500 -> list 3000 -> 2835
     assert q.product_price == 2835
-    assert pricing.money(2835, "JPY") == "JPY 2,835"
+    assert pricing.money(2835, "JPY") == "JPY\u00a02,835"                # no-break space: one line in a table
 
 
 # ------------------------------------------------------------------------------------ property: floor

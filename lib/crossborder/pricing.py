@@ -616,6 +616,7 @@ class Quote:
     band: str | None = None
     lowest_price: float = math.nan           # lowest acceptable product price (at the floor margin)
     steps: tuple[tuple[str, float], ...] = ()  # waterfall: (step key, amount) from list to margin
+    bundles: tuple[str, ...] = ()            # the bundle ids quoted
 
 
 def _tier_index(tiers: Sequence[Tier], quantity: int) -> int:
@@ -710,11 +711,30 @@ def quote(book: PriceBook, model: str, quantity: int, lead_time_days: int, bundl
     lowest = round_price(lowest, ccy, up=True)
     common = dict(tier=tier, lead_time_days=option.days, list_price=lp, product_price=product_price,
                   bundle_price=bundle_price, unit_price=unit_price, total=unit_price * quantity, unit_cost=cost,
-                  margin=margin, band=band_of(margin, sec.guardrails), lowest_price=lowest, steps=tuple(steps))
+                  margin=margin, band=band_of(margin, sec.guardrails), lowest_price=lowest, steps=tuple(steps),
+                  bundles=tuple(bundles))
     if margin < floor:
         return Quote(model, quantity, ccy, kind, False, "reason_below_floor",
                      {"margin": margin, "floor": floor, "lowest": lowest}, **common)
     return Quote(model, quantity, ccy, kind, True, None, {}, **common)
+
+
+def sample_quote(book: PriceBook, model: str | None = None) -> Quote:
+    """The scenario's sample quote (``pricing.sample_quote``), for ``model`` if given."""
+    sq = book.section.sample_quote
+    return quote(book, model or sq.product, sq.quantity, sq.lead_time_days, tuple(sq.bundles),
+                 requested_price=sq.requested_price)
+
+
+def below_floor_request(book: PriceBook, q: Quote, share: float = 0.95) -> Quote:
+    """The same request with the buyer asking ``share`` of the lowest acceptable product price: a refusal
+    to show how the guardrail answers (it names the lowest price it would accept)."""
+    price = round_price(q.lowest_price * share, book.currency) if q.steps else math.nan
+    if q.steps and not price > 0:
+        raise InputError(f"share: expected a share that leaves a positive price, found {share!r}")
+    if not q.steps:
+        raise InputError(f"quote: expected a priced quote to undercut, found one refused before pricing ({q.reason})")
+    return quote(book, q.model, q.quantity, q.lead_time_days, q.bundles, requested_price=price)
 
 
 def quote_reason(q: Quote, lang: str) -> str:
@@ -901,17 +921,26 @@ def margin_risk(book: PriceBook, model: str, prices, shocks: Shocks | None = Non
 
 # ============================================================================================ formatting
 
+NBSP = "\u00a0"  # keeps "EUR 12.30" and "12 %" on one line in narrow table columns
+
+
+def amount(value: float, currency: str) -> str:
+    """A price without its currency code, to the currency's minor unit (for columns headed by the currency)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{MINOR_UNITS.get(currency, 2)}f}"
+
+
 def money(value: float, currency: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    digits = MINOR_UNITS.get(currency, 2)
-    return f"{currency} {value:,.{digits}f}"
+    return f"{currency}{NBSP}{amount(value, currency)}"
 
 
 def pct(value: float, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value * 100:.{digits}f} %"
+    return f"{value * 100:.{digits}f}{NBSP}%"
 
 
 def pct_setting(value: float) -> str:
@@ -969,7 +998,9 @@ def ladder_figure(book: PriceBook, model: str, tiers: pd.DataFrame, lang: str) -
              line=dict(color=GUARD_COLOURS[key], width=1.5, dash="dash"))
         for key in ("floor", "target", "stretch")
     ]
+    # six legend entries take two rows above the plot: a taller top margin keeps them clear of the title
     return _figure(t("pricing.chart_ladder_title", lang, model=model, market=country_name(book.market, lang)), traces,
+                   height=440, margin=dict(t=110), title_yref="container", title_y=0.97, title_yanchor="top",
                    barmode="group", xaxis_title_text=t("pricing.axis_tier", lang),
                    yaxis_title_text=_price_axis(book, lang))
 
@@ -985,8 +1016,10 @@ def waterfall_figure(q: Quote, lang: str) -> go.Figure:
         return _figure(title, [dict(type="waterfall", x=[], y=[], measure=[])], yaxis_title_text=axis,
                        annotations=[dict(xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                                          text=quote_reason(q, lang), font=dict(size=12))])
-    optional = {"step_bundles", "step_bundle_cost", "step_freight"}  # shown only when there is something
-    steps = [(k, v) for k, v in q.steps if not (k in optional and abs(v) < 1e-12)]
+    # a step worth less than the currency's smallest unit (standard lead time, no bundles, the buyer pays freight,
+    # rounding) is left out
+    tiny = 0.5 * 10.0 ** -MINOR_UNITS.get(q.currency, 2)
+    steps = [(k, v) for k, v in q.steps if STEP_MEASURE.get(k) or abs(v) >= tiny]
     values = [v for _, v in steps]
     digits = MINOR_UNITS.get(q.currency, 2)
     trace = dict(
@@ -1104,15 +1137,16 @@ def fields_table(lang: str) -> pd.DataFrame:
 def tier_table(book: PriceBook, tiers: pd.DataFrame, risk: MarginRisk | None, lang: str) -> pd.DataFrame:
     """The ladder, the recommended prices and their margin risk, one row per tier (report table)."""
     ccy = book.currency
+    col = lambda key: t("pricing.col_with_currency", lang, label=t(f"pricing.{key}", lang), currency=ccy)  # noqa: E731
     out = pd.DataFrame({
         t("pricing.col_tier", lang): tiers["label"].to_numpy(),
-        t("pricing.col_ladder", lang): [money(x, ccy) for x in tiers["ladder_price"]],
-        t("pricing.col_competitor", lang): [money(x, ccy) for x in tiers["competitor_price"]],
-        t("pricing.col_recommended", lang): [money(x, ccy) for x in tiers["recommended_price"]],
+        col("col_ladder"): [amount(x, ccy) for x in tiers["ladder_price"]],
+        col("col_competitor"): [amount(x, ccy) for x in tiers["competitor_price"]],
+        col("col_recommended"): [amount(x, ccy) for x in tiers["recommended_price"]],
         t("pricing.col_margin", lang): [pct(x) for x in tiers["recommended_margin"]],
         t("pricing.col_win", lang): [f"{pct(a, 0)} → {pct(b, 0)}" for a, b in zip(tiers["ladder_win"], tiers["recommended_win"])],
-        t("pricing.col_contribution", lang): [
-            f"{money(x, ccy)} ({int(q):,})" for x, q in zip(tiers["expected_contribution"], tiers["typical_qty"])],
+        t("pricing.col_contribution", lang, currency=ccy): [
+            f"{amount(x, ccy)} ({int(q):,})" for x, q in zip(tiers["expected_contribution"], tiers["typical_qty"])],
     })
     if risk is not None:
         out[t("pricing.col_below_floor", lang)] = [pct(x) for x in risk.below_floor]
