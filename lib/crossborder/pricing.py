@@ -970,6 +970,8 @@ def _price_axis(book: PriceBook, lang: str) -> str:
     return t("pricing.axis_unit_price", lang, currency=book.currency)
 
 
+# Six legend entries can take two rows above the plot: a taller top margin keeps them clear of the title.
+TWO_ROW_LEGEND = dict(height=440, margin=dict(t=110), title_yref="container", title_y=0.97, title_yanchor="top")
 GUARD_COLOURS = {"floor": theme.RAG["red"], "target": theme.RAG["amber"], "stretch": theme.RAG["green"]}
 
 
@@ -998,10 +1000,8 @@ def ladder_figure(book: PriceBook, model: str, tiers: pd.DataFrame, lang: str) -
              line=dict(color=GUARD_COLOURS[key], width=1.5, dash="dash"))
         for key in ("floor", "target", "stretch")
     ]
-    # six legend entries take two rows above the plot: a taller top margin keeps them clear of the title
     return _figure(t("pricing.chart_ladder_title", lang, model=model, market=country_name(book.market, lang)), traces,
-                   height=440, margin=dict(t=110), title_yref="container", title_y=0.97, title_yanchor="top",
-                   barmode="group", xaxis_title_text=t("pricing.axis_tier", lang),
+                   **TWO_ROW_LEGEND, barmode="group", xaxis_title_text=t("pricing.axis_tier", lang),
                    yaxis_title_text=_price_axis(book, lang))
 
 
@@ -1055,7 +1055,7 @@ def contribution_figure(book: PriceBook, model: str, tiers: pd.DataFrame, lang: 
     traces.append(dict(type="scatter", x=rec, y=tiers["recommended_win"].to_numpy() * (rec * (1 - v) - cost),
                        mode="markers", name=t("pricing.series_optimum", lang),
                        marker=dict(symbol="star", size=12, color="#000")))
-    return _figure(t("pricing.chart_contribution_title", lang, model=model), traces,
+    return _figure(t("pricing.chart_contribution_title", lang, model=model), traces, **TWO_ROW_LEGEND,
                    xaxis=dict(title_text=_price_axis(book, lang), range=[grid[0], grid[-1]]),
                    yaxis=dict(title_text=t("pricing.axis_expected_contribution", lang, currency=book.currency),
                               range=[y0, y1]))
