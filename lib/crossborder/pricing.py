@@ -44,7 +44,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from typing import Literal
 
 import ipywidgets as widgets
