@@ -100,7 +100,7 @@ def test_app_view_in_a_real_browser(tmp_path):
     assert chromium, "Debian's chromium is needed (make setup installs it)"
     port = workshop.free_port()
     env = {**os.environ, "CROSSBORDER_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen(workshop.serve_command(port, "00_overview.ipynb"), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(workshop.serve_command(port), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env=env)
     try:
         _wait_http(f"http://127.0.0.1:{port}/", proc)

@@ -166,10 +166,12 @@ class ControlPanel:
             return
         self.last_error = None
         self.status.value = ""
-        self._static = dict(result)
+        previous, self._static = self._static, dict(result)
         if self._live is None:
             return
         for name, value in result.items():
+            if value is previous.get(name):  # render returned the very same object (cached): nothing to patch
+                continue
             if name in self.figures:
                 update_in_place(self.figures[name], value)
             elif name in self.panes:

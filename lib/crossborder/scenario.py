@@ -132,6 +132,7 @@ SECTIONS: dict[str, str] = {
     "fx": "crossborder.fx:FxSection",
     "payments": "crossborder.payments:Payments",
     "plan": "crossborder.plan:PlanSettings",
+    "pricing": "crossborder.pricing:Pricing",
 }
 
 
