@@ -8,7 +8,9 @@ the other markets; the caller gets one ``Outcome`` per market and language.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.util
 import shutil
 import sys
 import time
@@ -92,12 +94,14 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     return outcome
 
 
-def render_market(job: Job) -> list[Outcome]:
-    """Render every language of one market on one kernel and one browser. Never raises: failures become
-    Outcomes."""
+def render_market(job: Job, kernel: Kernel | None = None, browser: Browser | None = None) -> list[Outcome]:
+    """Render every language of one market on one kernel and one browser (its own unless given).
+    Never raises: failures become Outcomes."""
     outcomes = []
     try:
-        with Kernel() as kernel, Browser() as browser:
+        with contextlib.ExitStack() as own:
+            kernel = kernel or own.enter_context(Kernel())
+            browser = browser or own.enter_context(Browser())
             for lang in job.langs:
                 outcomes.append(_render_lang(kernel, browser, job, lang))
     except Exception as exc:  # noqa: BLE001 - one market's crash must not stop the others
@@ -105,6 +109,27 @@ def render_market(job: Job) -> list[Outcome]:
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         outcomes += [Outcome(job.code, lang, failures=[f"worker: {detail}"]) for lang in job.langs if lang not in done]
     return outcomes
+
+
+# A worker process keeps its kernel (imports already paid) and its browser from one market to the next.
+_worker_tools: tuple[Kernel, Browser] | None = None
+
+
+def _close_worker_tools() -> None:
+    global _worker_tools
+    if _worker_tools is not None:
+        kernel, browser = _worker_tools
+        browser.close()
+        kernel.__exit__(None, None, None)
+        _worker_tools = None
+
+
+def _render_market_in_worker(job: Job) -> list[Outcome]:
+    global _worker_tools
+    if _worker_tools is None:
+        _worker_tools = (Kernel(), Browser())
+        multiprocessing.util.Finalize(None, _close_worker_tools, exitpriority=10)
+    return render_market(job, *_worker_tools)
 
 
 def plan(markets: list[str], langs: list[str], as_of: date, out_root: Path, only: list[str] | None = None) -> list[Job]:
@@ -129,7 +154,7 @@ def render(jobs: list[Job], workers: int = 1) -> list[Outcome]:
     by_code: dict[str, list[Outcome]] = {}
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(render_market, job): job for job in jobs}
+        futures = {pool.submit(_render_market_in_worker, job): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             try:
