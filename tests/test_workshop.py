@@ -127,3 +127,35 @@ def test_app_view_in_a_real_browser(tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+TOPIC_CHAPTERS = [p for p in CHAPTERS if p.stem[:2] != "00"]
+
+
+@pytest.mark.parametrize("path", TOPIC_CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_ends_with_two_exercises_with_solutions(path):
+    nb = nbformat.read(path, as_version=4)
+    tags = _tags(nb)
+    for lang in ("zh-TW", "en"):
+        exercises = [c for c, t in zip(nb.cells, tags) if {"exercise", f"lang-{lang}"} <= t and c.cell_type == "markdown"]
+        assert len(exercises) >= 2, f"{path.name}: fewer than two {lang} exercises"
+        explained = [c for c, t in zip(nb.cells, tags) if {"solution", f"lang-{lang}"} <= t]
+        assert explained, f"{path.name}: no {lang} explanation of the solutions"
+    solutions = [c for c, t in zip(nb.cells, tags) if "solution" in t and c.cell_type == "code"]
+    assert len(solutions) >= 2 and all("assert" in c.source for c in solutions), path.name
+    assert "headline(" in nb.cells[-1].source, f"{path.name}: the headline must stay the last cell"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("market, lang", [("DE", "en"), ("VN", "zh-TW")])
+def test_solutions_execute(tmp_path, market, lang):
+    from crossborder.report.execute import Kernel, chapter_notebooks, execute
+
+    params = {"market": market, "lang": lang, "as_of": "2026-11-29", "interactive": False}
+    failures = []
+    with Kernel() as kernel:
+        for path in chapter_notebooks():
+            result = execute(kernel, path, tmp_path / path.name, params, workshop=True)
+            if not result.ok:
+                failures.append(f"{path.stem}: {result.error}")
+    assert not failures, failures
