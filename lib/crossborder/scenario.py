@@ -126,6 +126,7 @@ SECTIONS: dict[str, str] = {
     "market": "crossborder.scenario:MarketInfo",
     "exporter": "crossborder.scenario:Exporter",
     "risk": "crossborder.risk:RiskSection",
+    "funnel": "crossborder.funnel:FunnelSection",
 }
 
 
