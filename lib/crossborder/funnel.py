@@ -283,6 +283,10 @@ def _fail(where: str, df: pd.DataFrame, mask, column: str, expected: str, label:
         found = value.date().isoformat()
     elif isinstance(value, (float, np.floating)):
         found = "an empty cell" if np.isnan(value) else f"{value:g}"
+    elif isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        found = str(int(value))
+    elif value is None:
+        found = "an empty cell"
     else:
         found = repr(value)
     return InputError(f"{where}: line {i + 2} ({label(i)}), column '{column}': expected {expected}, found {found}")
@@ -1294,7 +1298,12 @@ def assess(scn, data: Data | None = None, as_of: date | None = None, channel: st
 # --------------------------------------------------------------------------------------------- formats
 
 def money(amount: float, currency: str, lang: str) -> str:
-    """An amount in the home currency: 'TWD 1.2 M' / 'TWD 350 k' in English, 'TWD 35 萬' / 'TWD 1.2 億' in Chinese."""
+    """An amount in the home currency: 'TWD 1.2 M' / 'TWD 350 k' in English, 'TWD 35 萬' / 'TWD 1.2 億' in Chinese
+    (non-breaking spaces: a table cell never splits it)."""
+    return _money(amount, currency, lang).replace(" ", "\u00a0")
+
+
+def _money(amount: float, currency: str, lang: str) -> str:
     x = float(amount)
     if not math.isfinite(x):
         return "–"
@@ -1373,6 +1382,16 @@ def kpi_name(kpis: pd.DataFrame, kpi: str, lang: str) -> str:
 
 def _col(kpis: pd.DataFrame, field_: str, lang: str) -> pd.Series:
     return kpis[f"{field_}_{'zh_TW' if lang == 'zh-TW' else 'en'}"]
+
+
+def _nowrap(text: str) -> str:
+    """A short label that must not wrap in a narrow column: word joiners between its characters, no-break spaces."""
+    return "\u2060".join(str(text).replace(" ", "\u00a0"))
+
+
+def _id_text(value: str) -> str:
+    """An id such as L-DE-0022 with non-breaking hyphens."""
+    return str(value).replace("-", "\u2011")
 
 
 def _date_text(day: pd.Timestamp) -> str:
@@ -1548,13 +1567,13 @@ def reactivation_table(db: Dashboard, lang: str, limit: int = 12) -> pd.DataFram
     if r.empty:
         return ""
     return pd.DataFrame({
-        t("funnel.col_lead", lang): r["lead_id"].to_numpy(),
+        t("funnel.col_lead", lang): [_id_text(x) for x in r["lead_id"]],
         t("funnel.col_channel", lang): [channel_label(c, lang) for c in r["channel"]],
         t("funnel.feature_industry", lang): [t(f"funnel.industry_{x}", lang) for x in r["industry"]],
-        t("funnel.feature_role", lang): [t(f"funnel.role_{x}", lang) for x in r["role"]],
-        t("funnel.col_score", lang): [f"{x:g}" for x in r["score"]],
+        t("funnel.feature_role", lang): [_nowrap(t(f"funnel.role_{x}", lang)) for x in r["role"]],
+        _nowrap(t("funnel.col_score", lang)): [f"{x:g}" for x in r["score"]],
         t("funnel.col_last", lang): [_date_text(d) for d in r["last_interaction"]],
-        t("funnel.col_idle", lang): r["days_idle"].to_numpy(),
+        _nowrap(t("funnel.col_idle", lang)): r["days_idle"].to_numpy(),
         t("funnel.col_action", lang): [t(f"funnel.action_{b}", lang) for b in r["band"]],
     })
 
@@ -1602,18 +1621,18 @@ def tier_table(db: Dashboard, lang: str) -> pd.DataFrame:
     tr = db.tiers
     cur = db.currency
     return pd.DataFrame({
-        t("funnel.col_tier", lang): [t(f"funnel.tier_{x}", lang) for x in tr.index],
+        _nowrap(t("funnel.col_tier", lang)): [_nowrap(t(f"funnel.tier_{x}", lang)) for x in tr.index],
         t("funnel.col_sla", lang): [t("funnel.sla_policy", lang, h=f"{r['sla_hours']:g}", p=r["sla_target"],
                                       qbr=(t("funnel.qbr_every", lang, m=int(r["qbr_every_months"]))
                                            if r["qbr_every_months"] else t("funnel.qbr_none", lang)))
                                     for _, r in tr.iterrows()],
         t("funnel.col_active", lang): [f"{int(r['active'])} / {int(r['accounts'])}" for _, r in tr.iterrows()],
         t("funnel.col_revenue", lang): [money(x, cur, lang) for x in tr["revenue"]],
-        t("funnel.col_revenue_share", lang): [_pct(x, 0) for x in tr["revenue_share"]],
+        _nowrap(t("funnel.col_revenue_share", lang)): [_pct(x, 0) for x in tr["revenue_share"]],
         t("funnel.col_margin_rate", lang): [_pct(x) for x in tr["margin_rate"]],
         t("funnel.col_lines", lang): ["–" if not math.isfinite(x) else f"{x:.2f}" for x in tr["lines"]],
         t("funnel.col_attainment", lang): [
-            "–" if not r["requests"] else f"{r['attainment']:.0%} ({r['low']:.0%} – {r['high']:.0%})"
+            "–" if not r["requests"] else f"{r['attainment']:.0%} ({r['low']:.0%}\u00a0–\u00a0{r['high']:.0%})"
             for _, r in tr.iterrows()],
         t("funnel.col_joint", lang): tr["joint"].astype(int).to_numpy(),
     })
@@ -1621,7 +1640,7 @@ def tier_table(db: Dashboard, lang: str) -> pd.DataFrame:
 
 def cross_sell_table(db: Dashboard, lang: str) -> pd.DataFrame:
     cs = cross_sell(db.data, db.code, db.sel.window.end)
-    out = pd.DataFrame({t("funnel.col_tier", lang): [t(f"funnel.tier_{x}", lang) for x in cs.index]})
+    out = pd.DataFrame({t("funnel.col_tier", lang): [_nowrap(t(f"funnel.tier_{x}", lang)) for x in cs.index]})
     out[t("funnel.col_accounts", lang)] = cs["accounts"].fillna(0).astype(int).to_numpy()
     for line in PRODUCT_LINES:
         out[t(f"funnel.line_{line}", lang)] = [_pct(x, 0) for x in cs[line]]
@@ -1634,8 +1653,8 @@ def qbr_table(db: Dashboard, lang: str) -> pd.DataFrame | str:
     if q.empty:
         return ""
     return pd.DataFrame({
-        t("funnel.col_account", lang): q["account_id"].to_numpy(),
-        t("funnel.col_tier", lang): [t(f"funnel.tier_{x}", lang) for x in q["tier"]],
+        t("funnel.col_account", lang): [_id_text(x) for x in q["account_id"]],
+        _nowrap(t("funnel.col_tier", lang)): [_nowrap(t(f"funnel.tier_{x}", lang)) for x in q["tier"]],
         t("funnel.feature_industry", lang): [t(f"funnel.industry_{x}", lang) for x in q["industry"]],
         t("funnel.col_last_qbr", lang): [_date_text(d) if pd.notna(d) else t("funnel.never_held", lang) for d in q["last_qbr"]],
         t("funnel.col_due", lang): [_date_text(d) for d in q["due"]],
@@ -1656,10 +1675,10 @@ def qbr_text(db: Dashboard, lang: str) -> str:
 def kpi_definitions_table(kpis: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The KPI definitions of ``kpis.csv`` in one language."""
     return pd.DataFrame({
-        t("funnel.col_layer", lang): [t(f"funnel.layer_{x}", lang) for x in kpis["layer"]],
+        _nowrap(t("funnel.col_layer", lang)): [_nowrap(t(f"funnel.layer_{x}", lang)) for x in kpis["layer"]],
         t("funnel.col_kpi", lang): _col(kpis, "name", lang).to_numpy(),
         t("funnel.col_formula", lang): _col(kpis, "formula", lang).to_numpy(),
-        t("funnel.col_better", lang): [t(f"funnel.better_{x}", lang) for x in kpis["better"]],
+        _nowrap(t("funnel.col_better", lang)): [_nowrap(t(f"funnel.better_{x}", lang)) for x in kpis["better"]],
     })
 
 
@@ -1677,13 +1696,13 @@ def board_table(db: Dashboard, lang: str) -> pd.DataFrame:
         return text_
 
     return pd.DataFrame({
-        t("funnel.col_layer", lang): [t(f"funnel.layer_{x}", lang) for x in b["layer"]],
+        _nowrap(t("funnel.col_layer", lang)): [_nowrap(t(f"funnel.layer_{x}", lang)) for x in b["layer"]],
         t("funnel.col_kpi", lang): [kpi_name(kpis, k, lang) for k in b.index],
         t("funnel.col_value", lang, period=db.sel.window.label()): [value(k) for k in b.index],
         t("funnel.col_target", lang): [fmt(x, u, lang, cur) for x, u in zip(b["target"], b["unit"])],
-        t("funnel.col_status", lang): [t(f"funnel.status_{s}", lang) for s in b["status"]],
+        t("funnel.col_status", lang): [_nowrap(t(f"funnel.status_{s}", lang)) for s in b["status"]],
         t("funnel.col_previous", lang): [fmt(x, u, lang, cur) for x, u in zip(b["previous"], b["unit"])],
-        t("funnel.col_trend", lang): [t(f"funnel.trend_{x}", lang) for x in b["trend"]],
+        _nowrap(t("funnel.col_trend", lang)): [_nowrap(t(f"funnel.trend_{x}", lang)) for x in b["trend"]],
     })
 
 
@@ -1716,7 +1735,7 @@ def summary_text(db: Dashboard, lang: str) -> str:
              days=db.section.reactivation_days)
 
 
-def headline(db: Dashboard, lang: str) -> tuple[str, str, float]:
+def headline(db: Dashboard, lang: str) -> tuple[str, str, float | None]:
     """The headline sentence, its key figure (LTV / CAC over all channels) and that number."""
     b = db.board
     e = db.economics.loc["all"]
@@ -1728,12 +1747,14 @@ def headline(db: Dashboard, lang: str) -> tuple[str, str, float]:
     text_ = t("funnel.headline", lang, market=country_name(db.code, lang), green=int((b["status"] == "green").sum()),
               total=len(b), red=sep.join(red) if red else t("funnel.none", lang), qbr=len(q),
               ltv_cac=fmt(ratio, "ratio", lang))
-    return text_, t("funnel.headline_figure", lang, x=fmt(ratio, "ratio", lang)), round(ratio, 2) if math.isfinite(ratio) else float("nan")
+    return text_, t("funnel.headline_figure", lang, x=fmt(ratio, "ratio", lang)), round(ratio, 2) if math.isfinite(ratio) else None
 
 
 # --------------------------------------------------------------------------------------------- charts
 
 STATUS_COLOURS = {"green": theme.RAG["green"], "amber": theme.RAG["amber"], "red": theme.RAG["red"], "grey": theme.RAG["grey"]}
+# lighter tints of the same colours for cells that carry dark text
+STATUS_TINTS = {"green": "#A8D5B5", "amber": "#F5D77A", "red": "#EDA79F", "grey": "#D5D5D5"}
 
 
 def _series_labels(index: pd.Index, lang: str) -> list[str]:
@@ -1820,7 +1841,7 @@ def velocity_figure(db: Dashboard, lang: str) -> go.Figure:
                     marker_color=theme.COLORWAY[k], hovertemplate="%{y}: %{x:.0f}<extra></extra>")
     fig.update_layout(barmode="stack", xaxis_title=t("funnel.axis_days", lang),
                       yaxis=dict(autorange="reversed", automargin=True),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=10)),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=10), traceorder="normal"),
                       margin=dict(l=10, t=90))
     return fig
 
@@ -1844,7 +1865,7 @@ def score_figure(db: Dashboard, lang: str, scoring: Scoring | None = None, width
                       annotation=dict(text=t(f"funnel.threshold_{key}", lang, x=f"{thr:g}"), font_size=10),
                       annotation_position="top")
     fig.update_layout(barmode="stack", xaxis_title=t("funnel.axis_score", lang), yaxis_title=t("funnel.axis_leads", lang),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0), margin=dict(t=100))
+                      legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, traceorder="normal"), margin=dict(t=100))
     return fig
 
 
@@ -1888,7 +1909,7 @@ def roc_figure(db: Dashboard, lang: str, scoring: Scoring | None = None) -> go.F
     for key, score, colour in (("rule_score", res["score"], theme.COLORWAY[1]), ("model_score", res["p_oof"], theme.COLORWAY[0])):
         fpr, tpr = roc_curve(score, y) if len(res) else (np.array([0.0]), np.array([0.0]))
         fig.add_scatter(x=100 * fpr, y=100 * tpr, mode="lines", line=dict(color=colour, width=2.5, shape="hv"),
-                        name=f"{t(f'funnel.{key}', lang)} (AUC {auc(score, y):.2f})")
+                        name=t("funnel.roc_legend", lang, name=t(f"funnel.{key}", lang), auc=auc(score, y)))
     fig.update_layout(xaxis=dict(title_text=t("funnel.axis_fpr", lang), range=[0, 100]),
                       yaxis=dict(title_text=t("funnel.axis_tpr", lang), range=[0, 100]),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), margin=dict(t=90))
@@ -2046,15 +2067,15 @@ def markets_board_figure(data: Data, scenarios: Mapping[str, Any], as_of: date, 
         text.append([fmt(v, u, lang, currency, nv, compact=True) for v, u, nv in zip(rows["value"], rows["unit"], rows["never"])])
     scale = []
     for i, s in enumerate(STATUSES):
-        scale += [[i / len(STATUSES), STATUS_COLOURS[s]], [(i + 1) / len(STATUSES), STATUS_COLOURS[s]]]
+        scale += [[i / len(STATUSES), STATUS_TINTS[s]], [(i + 1) / len(STATUSES), STATUS_TINTS[s]]]
     fig = theme.figure(t("funnel.chart_markets_board_title", lang), height=130 + 24 * len(kpis))
     fig.add_heatmap(z=np.asarray(z, dtype=float) + 0.5, x=[country_name(c, lang) for c in codes],
                     y=[kpi_name(kpis, k, lang) for k in kpis.index], text=text, texttemplate="%{text}",
-                    textfont=dict(size=9, color="white"), colorscale=scale, zmin=0, zmax=len(STATUSES), showscale=False,
+                    textfont=dict(size=9, color="#111"), colorscale=scale, zmin=0, zmax=len(STATUSES), showscale=False,
                     xgap=1, ygap=1, hovertemplate="%{y} · %{x}: %{text}<extra></extra>")
     for s in STATUSES:
         fig.add_scatter(x=[None], y=[None], mode="markers", name=t(f"funnel.status_{s}", lang),
-                        marker=dict(symbol="square", size=12, color=STATUS_COLOURS[s]))
+                        marker=dict(symbol="square", size=12, color=STATUS_TINTS[s]))
     fig.update_layout(yaxis=dict(autorange="reversed", automargin=True, tickfont=dict(size=10)),
                       xaxis=dict(side="top"), legend=dict(orientation="h", yanchor="top", y=-0.02, x=0),
                       margin=dict(l=10, t=90, b=40), plot_bgcolor="white")
