@@ -476,6 +476,7 @@ class Data:
     customers: pd.DataFrame
     orders: pd.DataFrame
     kpis: pd.DataFrame
+    cache: dict = field(default_factory=dict, compare=False, repr=False)   # derived tables, per window
 
     def markets(self) -> list[str]:
         return sorted(self.funnel["market"].unique())
@@ -886,7 +887,15 @@ def reactivation(data: Data, market: str, channel: str, as_of: date, s: Scoring,
 
 def activity(data: Data, w: Window) -> pd.DataFrame:
     """Per account, over window ``w``: orders, revenue, gross margin, product lines bought; orders before the
-    window and in the same length of time before it; and orders up to the window's end."""
+    window and in the same length of time before it; and orders up to the window's end. Cached on ``data``
+    per window (the tables are read-only once loaded)."""
+    key = ("activity", w.start, w.end)
+    if key not in data.cache:
+        data.cache[key] = _activity(data, w)
+    return data.cache[key]
+
+
+def _activity(data: Data, w: Window) -> pd.DataFrame:
     o = data.orders
     acc = data.customers.set_index("account_id")
     inside = o[(o["date"] >= w.start) & (o["date"] < w.end)]
@@ -2152,12 +2161,17 @@ def panel(scn, lang: str, data: Data | None = None, as_of: date | None = None,
         s = base.funnel.scoring.model_copy(update={"mql_threshold": float(mql_threshold),
                                                    "sql_threshold": float(sql_threshold)})
         band([0.0], s.mql_threshold, s.sql_threshold)            # raises on SQL below MQL
-        section = base.funnel.model_copy(update={
-            "scoring": s, "ltv": base.funnel.ltv.model_copy(update={"retention": float(retention)})})
-        db = assess(base, data, as_of, channel=channel, period=int(period), model=model, section=section)
-        return {"volumes": volumes_table(db, lang, s), "funnel": funnel_figure(db, lang),
-                "conversion": conversion_figure(db, lang), "scores": score_figure(db, lang, s),
-                "ltv_cac": ltv_cac_figure(db, lang), "board": board_figure(db, lang)}
+        # The thresholds move only the scores and volumes: the dashboard and its charts are reused.
+        key = (market, channel, int(period), float(retention))
+        if state.get("key") != key:
+            section = base.funnel.model_copy(update={
+                "ltv": base.funnel.ltv.model_copy(update={"retention": float(retention)})})
+            db = assess(base, data, as_of, channel=channel, period=int(period), model=model, section=section)
+            state["key"], state["db"] = key, db
+            state["charts"] = {"funnel": funnel_figure(db, lang), "conversion": conversion_figure(db, lang),
+                               "ltv_cac": ltv_cac_figure(db, lang), "board": board_figure(db, lang)}
+        db = state["db"]
+        return {"volumes": volumes_table(db, lang, s), **state["charts"], "scores": score_figure(db, lang, s)}
 
     def save(values: dict[str, Any]) -> Path:
         return scenario.save_overlay(values["market"], "funnel", {
