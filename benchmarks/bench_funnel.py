@@ -5,7 +5,8 @@
 Prints median wall-clock times (ms). What a control move in JupyterLab costs is the "end to end" rows: a market,
 channel, period or retention change recomputes the dashboard for the selection (stage counts, economics, KPI
 board for two windows), its charts and tables, and patches the live figures in place; a threshold move re-scores
-the leads only. Account activity per window is cached on the loaded data, so repeated dashboards are warm. The scaling rows time the logistic fit and the KPI board on data made larger by
+the leads only. Account activity per window is cached on the loaded data, so repeated dashboards are warm.
+The scaling rows time the logistic fit and the KPI board on data made larger by
 repeating the example rows (timing input only: nothing here is shown as data). Prints numbers only; nothing
 here is a pass/fail test.
 """

@@ -1029,7 +1029,8 @@ def qbrs_due(data: Data, market: str, as_of: date, tiers: Mapping[str, TierPolic
     c["due"] = pd.to_datetime(pd.Series(due, index=c.index))
     c["days"] = (c["due"] - when).dt.days
     c = c[c["due"] <= when + pd.Timedelta(days=lookahead_days)]
-    c["status"] = np.where(c["last_qbr"].isna(), "never", np.where(c["days"] < 0, "overdue", "due"))
+    c["status"] = np.where(c["last_qbr"].isna(), "never",
+                           np.where(c["days"] < 0, "overdue", np.where(c["days"] == 0, "today", "due")))
     return c.sort_values(["days", "account_id"])
 
 
@@ -1163,9 +1164,7 @@ def _sla(ctx: Context) -> KpiValue:
 
 
 def _market_share(ctx: Context) -> KpiValue:
-    every = activity(ctx.data, ctx.sel.window.trailing()) if "every" not in ctx._cache else ctx._cache["every"]
-    ctx._cache["every"] = every
-    total = float(every["revenue"].sum())
+    total = float(activity(ctx.data, ctx.sel.window.trailing())["revenue"].sum())     # every market, every channel
     return KpiValue(float(ctx.year()["revenue"].sum()) / total if total else float("nan"), total)
 
 
@@ -1351,7 +1350,7 @@ def fmt(value: float, unit: str, lang: str, currency: str = "TWD", never: bool =
         return _compact_money(v, lang) if compact else money(v, currency, lang)
     if unit in ("months", "hours", "days"):
         x = f"{v:,.0f}" if unit == "days" and abs(v) >= 10 else f"{v:,.1f}"
-        return t(f"funnel.unit_{unit}", lang, x=x)
+        return t(f"funnel.unit_{unit}", lang, x=x).replace(" ", "\u00a0")
     if unit == "lines":
         return f"{v:.2f}"
     if unit == "ratio":
@@ -1563,7 +1562,8 @@ def volumes_table(db: Dashboard, lang: str, scoring: Scoring | None = None) -> p
                      "–" if not math.isfinite(r["threshold"]) else f"≥ {r['threshold']:g}",
                      f"{r['share']:.0%}" if math.isfinite(r["share"]) else "–", f"{r['per_month']:,.1f}",
                      f"{r['recorded']:,.1f}",
-                     "–" if not r["resolved"] else f"{r['quote_rate']:.0%} ({r['low']:.0%} – {r['high']:.0%}; n = {int(r['resolved'])})"))
+                     "–" if not r["resolved"] else
+                     f"{r['quote_rate']:.0%} ({r['low']:.0%} – {r['high']:.0%}; n = {int(r['resolved'])})"))
     return pd.DataFrame(rows, columns=[t("funnel.col_level", lang), t("funnel.col_threshold", lang),
                                        t("funnel.col_share_sample", lang), t("funnel.col_est_month", lang),
                                        t("funnel.col_recorded_month", lang), t("funnel.col_quote_rate", lang)])
@@ -1721,6 +1721,12 @@ def period_text(db: Dashboard, lang: str) -> str:
     return t("funnel.period", lang, months=db.sel.window.months, label=db.sel.window.label())
 
 
+def rag_note(db: Dashboard, lang: str) -> str:
+    """The status and trend rules of this scenario in words."""
+    return t("funnel.rag_note", lang, band=db.section.amber_band, flat=db.section.trend_flat,
+             previous=db.sel.previous().window.label())
+
+
 def method_note(db: Dashboard, lang: str) -> str:
     return t("funnel.method_note", lang, period=period_text(db, lang), p=db.section.confidence,
              date=db.as_of.isoformat())
@@ -1737,7 +1743,8 @@ def summary_text(db: Dashboard, lang: str) -> str:
     r = reactivation(db.data, db.code, db.sel.channel, db.as_of, db.section.scoring, db.section.reactivation_days)
     return t("funnel.summary", lang, market=country_name(db.code, lang), period=period_text(db, lang),
              visitors=f"{db.total['visitors']:,.0f}", leads=f"{db.total['downloads']:,.0f}",
-             won=int(db.total["new_customers"]), cac=money(e["cac"], db.currency, lang) if math.isfinite(e["cac"]) else t("funnel.no_customer", lang),
+             won=int(db.total["new_customers"]),
+             cac=money(e["cac"], db.currency, lang) if math.isfinite(e["cac"]) else t("funnel.no_customer", lang),
              ltv_cac=fmt(e["ltv_to_cac"], "ratio", lang), payback=fmt(e["payback_months"], "months", lang),
              green=int(counts.get("green", 0)), amber=int(counts.get("amber", 0)), red_n=int(counts.get("red", 0)),
              total=len(b), red=sep.join(red) if red else t("funnel.none", lang), qbr=len(q), idle=len(r),
@@ -1756,7 +1763,8 @@ def headline(db: Dashboard, lang: str) -> tuple[str, str, float | None]:
     text_ = t("funnel.headline", lang, market=country_name(db.code, lang), green=int((b["status"] == "green").sum()),
               total=len(b), red=sep.join(red) if red else t("funnel.none", lang), qbr=len(q),
               ltv_cac=fmt(ratio, "ratio", lang))
-    return text_, t("funnel.headline_figure", lang, x=fmt(ratio, "ratio", lang)), round(ratio, 2) if math.isfinite(ratio) else None
+    value = round(ratio, 2) if math.isfinite(ratio) else None
+    return text_, t("funnel.headline_figure", lang, x=fmt(ratio, "ratio", lang)), value
 
 
 # --------------------------------------------------------------------------------------------- charts
@@ -1773,7 +1781,8 @@ def _series_labels(index: pd.Index, lang: str) -> list[str]:
 def funnel_figure(db: Dashboard, lang: str) -> go.Figure:
     """The website funnel and the sales stages for the selection, as bars on a log scale."""
     fig = theme.figure(t("funnel.chart_funnel_title", lang, market=country_name(db.code, lang),
-                         channel=t("funnel.all_channels", lang) if db.sel.channel == "all" else channel_label(db.sel.channel, lang),
+                         channel=(t("funnel.all_channels", lang) if db.sel.channel == "all"
+                                  else channel_label(db.sel.channel, lang)),
                          period=db.sel.window.label()), height=520)
     domains = {"web": [0.56, 1.0], "sales": [0.0, 0.44]}
     for k, (chain, stages) in enumerate((("web", WEB_STAGES), ("sales", SALES_STAGES))):
@@ -1802,14 +1811,15 @@ def funnel_figure(db: Dashboard, lang: str) -> go.Figure:
     return fig
 
 
-def _transition(a: str, b: str, lang: str) -> str:
-    return f"{stage_label(a, lang)} → {stage_label(b, lang)}"
+def _transition(a: str, b: str, lang: str, br: bool = False) -> str:
+    return f"{stage_label(a, lang)} →{'<br>' if br else ' '}{stage_label(b, lang)}"
 
 
 def conversion_figure(db: Dashboard, lang: str) -> go.Figure:
     """Stage conversion per channel and for all channels, with Wilson intervals, both chains."""
-    counts = pd.concat([db.counts, db.total.to_frame("all").T]) if db.sel.channel == "all" else \
-        pd.concat([db.counts, stage_counts(db.data, replace(db.sel, channel="all")).rename(index={"all": "all"})])
+    # the selected channel(s) and, as the reference, every channel of the market together
+    everything = db.total.to_frame("all").T if db.sel.channel == "all" else stage_counts(db.data, replace(db.sel, channel="all"))
+    counts = pd.concat([db.counts, everything])
     conv = conversions(counts, db.section.confidence)
     fig = theme.figure(t("funnel.chart_conversion_title", lang, p=db.section.confidence), height=560)
     domains = {"web": [0.58, 1.0], "sales": [0.0, 0.40]}
@@ -1820,18 +1830,18 @@ def conversion_figure(db: Dashboard, lang: str) -> go.Figure:
             c = conv[(conv["chain"] == chain) & (conv.index == group)]
             suffix = "" if k == 0 else "2"
             fig.add_scatter(
-                x=[_transition(a, b, lang) for a, b in zip(c["from_stage"], c["to_stage"])], y=100 * c["rate"],
+                x=[_transition(a, b, lang, br=True) for a, b in zip(c["from_stage"], c["to_stage"])], y=100 * c["rate"],
                 error_y=dict(type="data", symmetric=False, array=100 * (c["high"] - c["rate"]),
                              arrayminus=100 * (c["rate"] - c["low"]), thickness=1.2, width=3),
                 mode="markers", name=label, legendgroup=str(group), showlegend=k == 0,
                 marker=dict(color=colour, size=9 if group == "all" else 7, symbol="diamond" if group == "all" else "circle"),
                 customdata=np.c_[c["converted"], c["entered"]], xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-                hovertemplate=f"{label}<br>%{{x}}: %{{y:.1f}}% (%{{customdata[0]:,.0f}} / %{{customdata[1]:,.0f}})<extra></extra>")
+                hovertemplate=f"{label}: %{{y:.1f}}% (%{{customdata[0]:,.0f}} / %{{customdata[1]:,.0f}})<extra></extra>")
     fig.update_layout(
         scattermode="group",
-        xaxis=dict(domain=[0, 1], anchor="y", tickfont=dict(size=10)),
+        xaxis=dict(domain=[0, 1], anchor="y", tickfont=dict(size=10), tickangle=0),
         yaxis=dict(domain=domains["web"], anchor="x", range=[0, 100], title_text=t("funnel.axis_rate_web", lang)),
-        xaxis2=dict(domain=[0, 1], anchor="y2", tickfont=dict(size=10)),
+        xaxis2=dict(domain=[0, 1], anchor="y2", tickfont=dict(size=10), tickangle=0),
         yaxis2=dict(domain=domains["sales"], anchor="x2", range=[0, 100], title_text=t("funnel.axis_rate_sales", lang)),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=10)), margin=dict(t=100, b=40),
     )
@@ -1936,7 +1946,8 @@ def ltv_cac_figure(db: Dashboard, lang: str) -> go.Figure:
     fig = theme.figure(t("funnel.chart_ltv_cac_title", lang), height=380)
     fig.add_bar(x=labels, y=np.where(np.isfinite(ratio), ratio, 0.0), marker_color=colours, text=text,
                 textposition="outside", cliponaxis=False, name=t("funnel.col_ltv_cac", lang),
-                customdata=np.c_[[money(x, db.currency, lang) for x in e["cac"]], [money(x, db.currency, lang) for x in e["ltv"]]],
+                customdata=np.c_[[money(x, db.currency, lang) for x in e["cac"]],
+                                 [money(x, db.currency, lang) for x in e["ltv"]]],
                 hovertemplate="%{x}: %{text}<br>CAC %{customdata[0]} · LTV %{customdata[1]}<extra></extra>")
     if math.isfinite(target):
         fig.add_hline(y=target, line=dict(color="#333", dash="dash"),
@@ -2007,20 +2018,24 @@ def board_figure(db: Dashboard, lang: str) -> go.Figure:
         shown = np.clip(np.where(np.isfinite(a), a, 0.0), 0, 1.5) * 100
         text = [f"{fmt(v, u, lang, db.currency, nv)} {_arrow(v, p, db.section.trend_flat)}".strip()
                 for v, u, nv, p in zip(rows["value"], rows["unit"], rows["never"], rows["previous"])]
-        fig.add_bar(y=[kpi_name(kpis, x, lang) for x in rows.index], x=shown, orientation="h", text=text,
-                    textposition="outside", cliponaxis=False, textfont=dict(size=10),
+        names = [kpi_name(kpis, x, lang) for x in rows.index]
+        fig.add_bar(y=names, x=shown, orientation="h",
                     marker_color=[STATUS_COLOURS[s] for s in rows["status"]], name=t(f"funnel.layer_{layer}", lang),
-                    customdata=[fmt(x, u, lang, db.currency) for x, u in zip(rows["target"], rows["unit"])],
-                    hovertemplate="%{y}: %{text} / %{customdata}<extra></extra>",
+                    customdata=np.c_[text, [fmt(x, u, lang, db.currency) for x, u in zip(rows["target"], rows["unit"])]],
+                    hovertemplate="%{y}: %{customdata[0]} / %{customdata[1]}<extra></extra>",
                     xaxis=f"x{suffix}", yaxis=f"y{suffix}", showlegend=False)
+        fig.add_scatter(y=names, x=[158] * len(names), mode="text", text=text, textposition="middle right",
+                        textfont=dict(size=10), hoverinfo="skip", showlegend=False, xaxis=f"x{suffix}", yaxis=f"y{suffix}")
         last = k == len(LAYERS) - 1
-        layout[f"xaxis{suffix}"] = dict(domain=[0, 1], anchor=f"y{suffix}", range=[0, 185], showticklabels=last,
+        layout[f"xaxis{suffix}"] = dict(domain=[0, 1], anchor=f"y{suffix}", range=[0, 215], showticklabels=last,
                                         ticksuffix="%", tickvals=[0, 50, 90, 100, 150],
                                         title_text=t("funnel.axis_attainment", lang) if last else None)
         layout[f"yaxis{suffix}"] = dict(domain=domain, anchor=f"x{suffix}", autorange="reversed", automargin=True,
                                         tickfont=dict(size=10), title_text=t(f"funnel.layer_{layer}", lang),
                                         title_font=dict(size=11))
-    fig.update_layout(**layout, margin=dict(l=10, r=20, t=60, b=50))
+    fig.update_layout(**layout, margin=dict(l=10, r=20, t=70, b=50))
+    fig.add_annotation(text=t("funnel.board_values", lang), x=158, xref="x", xanchor="left", y=1.0, yref="y domain",
+                       yanchor="bottom", showarrow=False, font=dict(size=10, color="#555"))
     for k in range(len(LAYERS)):
         suffix = "" if k == 0 else str(k + 1)
         fig.add_shape(type="line", x0=100, x1=100, y0=0, y1=1, xref=f"x{suffix}", yref=f"y{suffix} domain",
@@ -2045,7 +2060,8 @@ def markets_conversion_figure(data: Data, as_of: date, months: int, lang: str) -
     fig = theme.figure(t("funnel.chart_markets_title", lang, period=w.label()), height=480)
     fig.add_heatmap(z=rel.to_numpy(), x=[country_name(m, lang) for m in z.columns], y=labels,
                     text=[[_pct(v, 1) for v in row] for row in z.to_numpy()], texttemplate="%{text}",
-                    textfont=dict(size=10), colorscale="RdBu", zmid=0, zmin=-1, zmax=1, showscale=False,
+                    textfont=dict(size=10, color="#111"), showscale=False, zmid=0, zmin=-1, zmax=1,
+                    colorscale=[[0, "#E58A73"], [0.5, "#F7F7F7"], [1, "#6FA8DC"]],
                     hovertemplate="%{y} · %{x}: %{text}<extra></extra>", xgap=1, ygap=1)
     fig.update_layout(yaxis=dict(autorange="reversed", automargin=True, tickfont=dict(size=10)),
                       xaxis=dict(side="top"), margin=dict(l=10, t=90))
