@@ -33,7 +33,7 @@ Models
     *Lead scoring*: an explainable rule-based score (points per feature, MQL and SQL thresholds in the
     scenario) and a logistic regression P(lead reaches a quote) = 1 / (1 + exp(-x'b)) fitted by iteratively
     reweighted least squares, i.e. Newton-Raphson on the log-likelihood (McCullagh & Nelder, Generalized
-    Linear Models, 2nd ed., 1989, §4.4), with an optional ridge penalty on the slopes (le Cessie & van
+    Linear Models, 2nd ed., 1989, §2.5; binary data in ch. 4), with an optional ridge penalty on the slopes (le Cessie & van
     Houwelingen, Applied Statistics 41(1), 1992). It is judged out of sample (k-fold cross-validation) by its
     calibration (observed rate per bin of predicted probability, with Wilson intervals), the Brier score
     (Brier 1950) and the area under the ROC curve (AUC = P(score of a random positive > score of a random
@@ -693,7 +693,7 @@ class Logit:
 
 def fit_logistic(X, y, l2: float = 0.0, max_iter: int = 100, tol: float = 1e-9,
                  names: tuple[str, ...] | None = None) -> Logit:
-    """Maximum-likelihood logistic regression by IRLS / Newton-Raphson (McCullagh & Nelder 1989, §4.4).
+    """Maximum-likelihood logistic regression by IRLS / Newton-Raphson (McCullagh & Nelder 1989, §2.5).
 
     Column 0 of ``X`` is the intercept and is not penalised; ``l2`` adds (l2 / 2) * sum(b_j^2) over the
     slopes (ridge). Each step solves (X'WX + L) delta = X'(y - p) - L b with W = diag(p (1 - p)).
