@@ -33,8 +33,9 @@ Models
     *Lead scoring*: an explainable rule-based score (points per feature, MQL and SQL thresholds in the
     scenario) and a logistic regression P(lead reaches a quote) = 1 / (1 + exp(-x'b)) fitted by iteratively
     reweighted least squares, i.e. Newton-Raphson on the log-likelihood (McCullagh & Nelder, Generalized
-    Linear Models, 2nd ed., 1989, §2.5; binary data in ch. 4), with an optional ridge penalty on the slopes (le Cessie & van
-    Houwelingen, Applied Statistics 41(1), 1992). It is judged out of sample (k-fold cross-validation) by its
+    Linear Models, 2nd ed., 1989, §2.5; binary data in ch. 4), with an optional ridge penalty on the slopes
+    (le Cessie & van Houwelingen, Applied Statistics 41(1), 1992). It is judged out of sample (k-fold
+    cross-validation) by its
     calibration (observed rate per bin of predicted probability, with Wilson intervals), the Brier score
     (Brier 1950) and the area under the ROC curve (AUC = P(score of a random positive > score of a random
     negative), the Mann-Whitney statistic; Hanley & McNeil, Radiology 143, 1982), the same AUC as the rules.
