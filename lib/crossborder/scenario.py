@@ -133,6 +133,7 @@ SECTIONS: dict[str, str] = {
     "payments": "crossborder.payments:Payments",
     "plan": "crossborder.plan:PlanSettings",
     "pricing": "crossborder.pricing:Pricing",
+    "funnel": "crossborder.funnel:FunnelSection",
 }
 
 
