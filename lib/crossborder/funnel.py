@@ -53,6 +53,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,7 +66,7 @@ from pydantic import Field, field_validator, model_validator
 from scipy.special import expit
 from scipy.stats import rankdata
 
-from . import scenario, stats, theme
+from . import platforms, scenario, stats, theme
 from . import unit_economics as ue
 from .errors import InputError
 from .i18n import country_name, t
@@ -75,12 +76,6 @@ from .tables import Column, read_table
 
 # --------------------------------------------------------------------------------------------- constants
 
-# The platform chapter's channel ids (data/platforms.csv uses exactly these). The ONE place they are listed here:
-# every channel in funnel.csv, leads.csv and customers.csv is checked against ``known_channels()``.
-CHANNELS: tuple[str, ...] = (
-    "alibaba", "made_in_china", "global_sources", "tradewheel", "thomasnet", "europages", "chemnet", "tridge",
-    "g2", "own_site_seo", "own_site_sem", "linkedin",
-)
 # Where accounts won before the digital channels came from (outline section 2: trade shows and networks).
 OFFLINE_SOURCES: tuple[str, ...] = ("trade_show", "referral")
 
@@ -129,9 +124,11 @@ TTM = 12                                               # trailing months of the 
 _FILES = ("funnel", "leads", "customers", "orders", "kpis")
 
 
+@lru_cache(maxsize=1)
 def known_channels() -> tuple[str, ...]:
-    """The channel ids the data may use (the platform chapter's ids)."""
-    return CHANNELS
+    """The channel ids the data may use: the platform chapter's, from ``data/platforms.csv`` (their one home).
+    Every channel in funnel.csv, leads.csv and customers.csv is checked against them."""
+    return tuple(platforms.load_channels().index)
 
 
 # ------------------------------------------------------------------------------------------- scenario

@@ -67,8 +67,8 @@ from .tables import Column, read_table, require_known
 CURRENCY = "USD"
 INSTRUMENTS_FILE = DATA_DIR / "payment_instruments.csv"
 INVOICES_FILE = DATA_DIR / "invoices.csv"
-CUSTOMERS_FILE = DATA_DIR / "customers.csv"
-ORDERS_FILE = DATA_DIR / "orders.csv"
+CUSTOMERS_FILE = DATA_DIR / "credit_customers.csv"
+ORDERS_FILE = DATA_DIR / "orders_to_screen.csv"
 
 RULES = ("UCP600", "URC522", "contract", "platform")
 ADDS = ("none", "transit", "tenor", "transit+tenor")
