@@ -26,13 +26,7 @@ from crossborder.plan import model, store
 LIB = Path(plan.__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def user_folder(tmp_path, monkeypatch):
-    """Every test gets its own empty user folder: the shipped data/ is never written."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("CROSSBORDER_HOME", str(home))
-    monkeypatch.setenv("CROSSBORDER_REPORTS", str(tmp_path / "reports"))
-    return home
+# The empty user folder for every test is conftest.py's autouse ``user_folder`` fixture.
 
 
 def d(text: str) -> date:
