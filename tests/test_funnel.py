@@ -550,3 +550,144 @@ def test_report_outputs_in_both_languages(shipped, model, lang):
         assert fig.layout.title.text and (fig.layout.width or fig.layout.template.layout.width) == 660
     if lang == "zh-TW":
         assert "（" in funnel.summary_text(db, lang) and "，" in funnel.summary_text(db, lang)
+
+
+# ------------------------------------------------------------------------------------ workshop helpers
+
+def test_months_to_separate_by_hand():
+    # 1 of 1 against 0 of 1 in one month: after n months n of n against 0 of n. The Wilson bounds are
+    # n / (n + z^2) and z^2 / (n + z^2), apart once n > z^2 = 3.84: after 4 months
+    assert funnel.months_to_separate(1, 1, 0, 1, months=1) == 4
+    lo, _ = wilson_by_hand(4, 4)
+    _, hi = wilson_by_hand(0, 4)
+    assert lo > hi and wilson_by_hand(3, 3)[0] <= wilson_by_hand(0, 3)[1]
+    # 4 of 4 against 2 of 4 over 12 months: the first whole month at which the scaled intervals separate
+    m = funnel.months_to_separate(4, 4, 2, 4, months=12)
+    f, g = m / 12, (m - 1) / 12
+    assert wilson_by_hand(4 * f, 4 * f)[0] > wilson_by_hand(2 * f, 4 * f)[1]
+    assert wilson_by_hand(4 * g, 4 * g)[0] <= wilson_by_hand(2 * g, 4 * g)[1]
+    assert funnel.months_to_separate(90, 100, 10, 100, months=6) == 6          # apart already
+    assert funnel.months_to_separate(2, 4, 5, 10, months=6) == math.inf        # the same rate never separates
+    with pytest.raises(InputError, match="both bases > 0"):
+        funnel.months_to_separate(1, 0, 1, 2, months=6)
+
+
+def test_separation_lists_overlapping_pairs_widest_gap_first(shipped):
+    sel = year_sel()
+    counts = funnel.stage_counts(shipped, sel, by="channel")
+    sep = funnel.separation(counts, 12)
+    assert len(sep) and (sep["gap"].diff().dropna() <= 0).all()
+    assert not sep.duplicated(["from_stage", "to_stage", "group_a", "group_b"]).any()   # samples -> PO only once
+    for _, r in sep.iterrows():
+        assert r["rate_a"] > r["rate_b"] and r["low_a"] <= r["high_b"]                   # they do overlap now
+        assert (r["low_a"], r["high_a"]) == pytest.approx(wilson_by_hand(r["converted_a"], r["entered_a"]))
+    # two channels with the same counts: nothing to tell apart
+    same = pd.concat([counts.iloc[[0]], counts.iloc[[0]].rename(index=lambda _: "twin")])
+    assert funnel.separation(same, 12).empty
+    assert "clear" in funnel.separation_note(funnel.separation(same, 12), 12, "en")
+
+
+def test_volume_match_threshold_matches_the_models_expected_quotes(shipped, model):
+    db = funnel.assess(scenario.load("DE"), shipped, AS_OF, model=model)
+    s = db.section.scoring
+    vm = funnel.volume_match(db)
+    leads = funnel.scored_leads(shipped, db.sel, s)
+    counts = funnel.stage_counts(shipped, db.sel).iloc[0]
+    per_month = counts["downloads"] / 12                                     # leads a month in the funnel
+    p = expit(funnel.design_matrix(leads) @ model.logit.coef)                # P(quote) of each lead, by hand
+    assert vm.leads_per_month == pytest.approx(per_month) and vm.expected == pytest.approx(p.mean() * per_month)
+    assert vm.threshold in set(leads["score"]) and vm.next_threshold > vm.threshold
+    assert (leads["score"] >= vm.threshold).mean() * per_month >= vm.expected
+    assert (leads["score"] >= vm.next_threshold).mean() * per_month < vm.expected
+    at = funnel.volumes(shipped, db.sel, funnel.with_mql_threshold(s, vm.threshold))
+    assert at.at["mql", "per_month"] == pytest.approx(vm.per_month)
+    res = leads[(leads["score"] >= vm.threshold) & (leads["outcome"] != "open")]
+    assert (vm.resolved, vm.quoted) == (len(res), int(res["outcome"].isin(["quoted", "won"]).sum()))
+    high = funnel.with_mql_threshold(s, s.sql_threshold + 5)                 # the SQL threshold follows a higher MQL one
+    assert high.mql_threshold == high.sql_threshold == s.sql_threshold + 5
+
+
+def test_breakeven_retention_by_hand():
+    # no horizon: LTV = m / (1 - r / (1 + d)) = target x CAC  =>  r = (1 + d) (1 - m / (target x CAC))
+    assert funnel.breakeven_retention(100, 100, 3.0, 0.1)[()] == pytest.approx(1.1 * (1 - 1 / 3))
+    # three years: m (1 + q + q^2) = 2 m  =>  q = (sqrt 5 - 1) / 2, r = 1.1 q
+    r = funnel.breakeven_retention([100, 400, 100, 100], [100, 100, 100, np.nan], 2.0, 0.1, horizon_years=3)
+    assert r[0] == pytest.approx(1.1 * (math.sqrt(5) - 1) / 2)
+    assert r[1] == 0.0                                    # the first year's margin alone is 4 x CAC
+    assert np.isnan(r[3])                                 # no CAC: no answer
+    # two years at most 1 + 1 / 1.1 = 1.91 x m: a target of 2 x CAC = 2 m is out of reach
+    assert np.isnan(funnel.breakeven_retention(100, 100, 2.0, 0.1, horizon_years=2)[()])
+    assert ue.ltv(100, r[0], 0.1, 3) == pytest.approx(200)
+
+
+def test_retention_stress_by_hand(tiny, section, model):
+    sec = section.model_copy(update={"targets": {**section.targets, "ltv_to_cac": 8.5}})
+    db = funnel.assess(scenario.load("DE"), tiny, AS_OF, model=model, section=sec)
+    st = funnel.retention_stress(db, 0.10).loc["own_site_seo"]
+    # margin 900,000 a year, CAC 225,000, d = 0.1, 3 years: at r = 0.8 and at r = 0.7
+    now = 900_000 * (1 + 0.8 / 1.1 + 0.8**2 / 1.1**2) / 225_000               # 9.02
+    after = 900_000 * (1 + 0.7 / 1.1 + 0.7**2 / 1.1**2) / 225_000             # 8.16
+    assert (st["ltv_to_cac"], st["after"]) == pytest.approx((now, after)) and st["falls_below"]
+    # break-even: 4 (1 + q + q^2) = 8.5  =>  q = (-1 + sqrt(1 + 4 x 1.125)) / 2, r = 1.1 q
+    q = (-1 + math.sqrt(1 + 4 * 1.125)) / 2
+    assert st["breakeven"] == pytest.approx(1.1 * q) and st["headroom"] == pytest.approx(0.8 - 1.1 * q)
+    assert not funnel.retention_stress(db, 0.01).loc["own_site_seo", "falls_below"]
+    with pytest.raises(InputError, match="drop"):
+        funnel.retention_stress(db, 1.5)
+
+
+def test_kpi_headroom_and_what_if_by_hand():
+    board = pd.DataFrame({
+        "layer": ["conversion"] * 4, "unit": ["share", "days", "share", "share"],
+        "better": ["higher", "lower", "higher", "lower"], "value": [0.95, 2.6, 0.5, np.nan],
+        "target": [1.0, 2.5, 1.0, 0.1], "never": [False] * 4,
+    }, index=["otd", "quote_days", "pass", "churn"])
+    board["attainment"] = funnel.attainment(board["value"], board["target"], board["better"])
+    board["status"] = funnel.rag(board["value"], board["target"], board["better"], 0.10)
+    assert list(board["status"]) == ["amber", "amber", "red", "grey"]         # 2.5 / 2.6 = 0.96 attained: amber
+    hr = funnel.kpi_headroom(board, 0.10)
+    # higher is better: red below 1.0 x 0.9 = 0.9, room 0.05 (5.3 % of 0.95); red already: no room; no data: NaN
+    assert hr.at["otd", "red_at"] == pytest.approx(0.9) and hr.at["otd", "room"] == pytest.approx(0.05)
+    assert hr.at["otd", "room_rel"] == pytest.approx(0.05 / 0.95)
+    assert hr.at["pass", "room"] == 0 and np.isnan(hr.at["churn", "room"])
+    # lower is better: red beyond 2.5 / 0.9 = 2.78 days, 0.18 days (6.8 % of 2.6) away
+    assert hr.at["quote_days", "red_at"] == pytest.approx(2.5 / 0.9)
+    assert hr.at["quote_days", "room"] == pytest.approx(2.5 / 0.9 - 2.6)
+    assert hr.at["quote_days", "room_rel"] == pytest.approx(2.5 / 0.9 / 2.6 - 1)
+    assert list(hr.index) == ["pass", "otd", "quote_days", "churn"]           # red first, then the least room
+    moved = funnel.board_what_if(board, {"otd": 0.899, "pass": 0.95, "quote_days": 2.78}, 0.10)
+    assert list(moved["status"]) == ["red", "red", "amber", "grey"]
+    with pytest.raises(InputError, match="unknown: nope"):
+        funnel.board_what_if(board, {"nope": 1.0}, 0.10)
+
+
+def test_quote_slip_adds_days_to_the_quotes_path(tiny, section, model):
+    db = funnel.assess(scenario.load("DE"), tiny, AS_OF, model=model, section=section)
+    qs = funnel.quote_slip(db, 2.0)
+    assert list(qs.index) == ["quote_turnaround_days", "inquiry_to_po_days"]
+    # quote turnaround 2.8 days against 2.5: red beyond 2.5 / 0.9 = 2.78 already; inquiry to PO 90 against 100:
+    # red beyond 111.1 days, 21.1 days of slip away; two days later it is 92 days, still green
+    assert qs.at["quote_turnaround_days", "days_to_red"] == 0
+    assert qs.at["inquiry_to_po_days", "days_to_red"] == pytest.approx(100 / 0.9 - 90)
+    assert qs.at["inquiry_to_po_days", "slipped"] == 92 and qs.at["inquiry_to_po_days", "status_after"] == "green"
+
+
+@pytest.mark.parametrize("code", ["DE", "VN"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_talking_points_and_workshop_outputs(shipped, model, code, lang):
+    db = funnel.assess(scenario.load(code), shipped, AS_OF, model=model)
+    points = funnel.headline_points(db, lang)
+    assert 2 <= len(points) <= 3 and all(re.search(r"\d", p) for p in points)
+    assert len(set(points)) == len(points)
+    if lang == "zh-TW":
+        assert all("，" in p or "；" in p for p in points)
+    sep = funnel.separation(db.counts, db.sel.window.months)
+    st = funnel.retention_stress(db)
+    hr = funnel.kpi_headroom(db.board, db.section.amber_band)
+    qs = funnel.quote_slip(db, 2.0)
+    texts = [funnel.separation_note(sep, 12, lang), funnel.volume_match_note(funnel.volume_match(db), db.section.scoring, lang),
+             funnel.retention_stress_note(st, db, lang), funnel.headroom_note(hr, qs, db, 2.0, lang)]
+    tables = [funnel.separation_table(sep, lang), funnel.retention_stress_table(st, db, lang),
+              funnel.headroom_table(hr, db, lang), funnel.quote_slip_table(qs, db, lang)]
+    for out in [*texts, *(x.to_string() for x in tables)]:
+        assert out and not re.search(r"\b(nan|NaN|inf|None)\b|np\.|\{", out), out
