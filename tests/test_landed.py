@@ -501,7 +501,10 @@ def test_talking_points_carry_the_markets_numbers_in_both_languages():
             points = landed.talking_points(scn, lang, REPORT_DATE)
             assert 2 <= len(points) <= 3 and all(any(ch.isdigit() for ch in p) for p in points), points
     assert "BIS" in landed.talking_points(scenario.load("IN"), "en", REPORT_DATE)[-1]   # the longest lead time
-    assert "EVFTA" in landed.talking_points(scenario.load("DE"), "zh-TW", REPORT_DATE)[1]
+    de = landed.talking_points(scenario.load("DE"), "en", REPORT_DATE)
+    vat = landed.ddp_vat(scenario.load("DE"), as_of=REPORT_DATE)["import_vat"]
+    assert "CIF basis" in de[0] and f"EUR {vat:,.0f} of import VAT" in de[1]    # the DDP trap, in money
+    assert "no import VAT" in landed.talking_points(scenario.load("US"), "en", REPORT_DATE)[1]
 
 
 def test_workshop_strings_use_full_width_punctuation():

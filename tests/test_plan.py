@@ -677,7 +677,9 @@ def test_talking_points_for_a_preview_and_a_saved_plan_in_both_languages():
         for lang in LANGS:
             points = v.points(lang)
             assert len(points) == 3 and all(re.search(r"\d", p) for p in points), points
-    assert "2027-05-20" in plan.view(scenario.load("DE"), d("2027-01-04")).points("en")[0]
+    preview = plan.view(scenario.load("DE"), d("2027-01-04")).points("en")
+    # 4 Jan - 20 May 2027: 137 calendar days for 90 working days, 47 more; days 61-90 end on 20 May
+    assert "add 47 calendar days" in preview[0] and "days 61–90 on 2027-05-20" in preview[1]
     plan.init_plan("DE", "2027-01-04", by="Mei")                                # a temporary user folder (fixture)
     plan.record_update("DE", "P1-05", progress=40, on="2027-01-06", by="Ken")
     saved = plan.view(scenario.load("DE"), d("2027-01-08"))

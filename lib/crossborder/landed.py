@@ -1415,28 +1415,25 @@ def _brief(text: str, lang: str) -> str:
 
 
 def talking_points(scn: Any, lang: str, as_of: date | None = None) -> list[str]:
-    """Two or three sentences for the workshop slide, with this market's numbers, in the report's language:
-    the default shipment's landed cost, the FTA saving (or the potential one), and compliance readiness."""
+    """Three sentences for the workshop slide, with this market's numbers, in the report's language (the
+    headline already gives the landed cost and the FTA saving): what customs taxes and on what value, what
+    quoting DDP would do, and the compliance critical path."""
     check_lang(lang)
     q = quote(scn, as_of=as_of)
-    s, cur = q.summary, q.resolved.currency
-    points = [t("landed.pt_landed", lang, rule=q.rule, quantity=f"{q.quantity:,}", mode=t(f"landed.mode_{q.mode}", lang),
-                origin=country_name(q.resolved.origin, lang), landed=money(s["landed"], cur), uplift=f"{s['uplift']:.1%}",
-                duty=money(s["duty"], cur), cv=money(s["customs_value"], cur))]
-    sav = fta_saving(scn, as_of=as_of)
-    if sav["applies"]:
-        agreement = scn.landed.origins[q.resolved.origin].preference.agreement
-        points.append(t("landed.pt_fta", lang, agreement=agreement, amount=money(sav["per_year"], cur)))
+    s, cur, res = q.summary, q.resolved.currency, q.resolved
+    market = country_name(scn.code, lang)
+    if res.domestic:
+        points = [t("landed.pt_domestic", lang, market=market)]
     else:
-        alt = alternatives(scn, as_of=as_of)
-        alt = alt[alt["per_year"] > 0]
-        if len(alt):
-            best = alt.iloc[0]
-            points.append(t("landed.pt_fta_alternative", lang, origin=country_name(best.name, lang),
-                            agreement=best["agreement"], amount=money(best["per_year"], cur)))
+        points = [t("landed.pt_customs", lang, cv=money(s["customs_value"], cur), basis=res.basis,
+                    duty=money(s["duty"], cur), rate=f"{s['duty'] / s['customs_value']:.1%}" if s["customs_value"] else "0%",
+                    fees=money(s["fees"], cur), vat=money(s["import_vat"], cur))]
+        trap = ddp_vat(scn, as_of=as_of)
+        extra = trap["ddp_unregistered"] - trap["ddp_registered"]
+        if extra > 0:
+            points.append(t("landed.pt_ddp", lang, market=market, vat=money(extra, cur), share=f"{extra / s['goods']:.1%}"))
         else:
-            points.append(t("landed.pt_fta_none", lang, reason=t("landed.headline_no_saving_" + sav["reason"], lang),
-                            mfn=f"{q.resolved.mfn_rate:.1%}"))
+            points.append(t("landed.pt_ddp_no_vat", lang, market=market, duty=money(s["duty"] + s["fees"], cur)))
     r = market_readiness(scn)
     c = "zh_TW" if lang == "zh-TW" else "en"
     labels = r.table.set_index("item")[f"label_{c}"]
@@ -1444,7 +1441,6 @@ def talking_points(scn: Any, lang: str, as_of: date | None = None) -> list[str]:
     points.append(t("landed.pt_ready", lang, share=f"{r.share_done:.0%}", days=f"{r.days_to_ready:.0f}", path=path)
                   if r.critical_path else t("landed.pt_ready_now", lang, share=f"{r.share_done:.0%}"))
     return points
-
 
 # --------------------------------------------------------------------------------------------- panel
 

@@ -312,9 +312,11 @@ def talking_points(plan: Plan, summary: Summary, checkpoints: pd.DataFrame, lang
         return points
     whole = window(plan, 1, PLAN_DAYS, lang)
     ends = [_d(window(plan, lo, hi, lang)["last"]) for lo, hi in PHASES.values()]
+    names = list(dict.fromkeys(whole["holidays"]["name"]))
+    shown = ("、" if lang == "zh-TW" else ", ").join(names[:4]) + ("…" if len(names) > 4 else "")
     return [
-        t("plan.pt_preview_span", lang, start=_d(whole["first"]), end=_d(whole["last"]), cal=whole["calendar_days"],
-          holidays=len(whole["holidays"]), country=country),
+        t("plan.pt_preview_holidays" if names else "plan.pt_preview_no_holidays", lang, n=len(whole["holidays"]),
+          country=country, names=shown, extra=whole["calendar_days"] - PLAN_DAYS),
         t("plan.pt_preview_phases", lang, p1=ends[0], p2=ends[1], p3=ends[2]),
         t("plan.pt_preview_checkpoints", lang, n=len(plan.tasks), k=len(cps), first=cps.index[0], first_due=_d(cps["due"].iloc[0]),
           last=cps.index[-1], last_due=_d(cps["due"].iloc[-1])),
