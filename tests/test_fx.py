@@ -458,3 +458,96 @@ def test_save_writes_a_valid_overlay(tmp_path, monkeypatch):
     assert saved.fx.policy.forward_cover == 0.7 and saved.fx.simulation.horizon_months == 9
     assert saved.fx.volatility.value == 0.09 and "user" in saved.fx.volatility.source
     assert saved.fx.receivables == scenario.build("US", layers_of("US", {})).fx.receivables  # rest untouched
+
+
+# ------------------------------------------------------------------------------------ workshop helpers
+
+@pytest.fixture(scope="module")
+def us_inputs():
+    return fx.inputs(scenario.load("US"), AS_OF)
+
+
+def test_cover_curve_is_linear_for_forwards_and_the_search_meets_the_closed_form(us_inputs):
+    curve = fx.cover_curve(us_inputs, [0.0, 0.5, 1.0], paths=4000)
+    # receipts (1 - h) U + h K on every path: CFaR linear in h, so the midpoint is the mean of the ends
+    assert curve["cfar95"].iloc[1] == pytest.approx((curve["cfar95"].iloc[0] + curve["cfar95"].iloc[2]) / 2, rel=1e-9)
+    assert list(curve["within"]) == [False, True, True] and curve.attrs["tolerance"] == 0.03
+    exact = fx.analyse(us_inputs, paths=4000).min_cover
+    found = fx.min_cover_search(us_inputs, paths=4000, step=1e-3)
+    assert exact is not None and 0 < exact < 1
+    assert exact <= found <= exact + 1e-3                      # the smallest ratio on the bisection grid
+
+
+def test_min_cover_search_says_when_no_cover_is_needed_and_when_none_is_enough(us_inputs):
+    from dataclasses import replace
+
+    assert fx.min_cover_search(us_inputs, vol=0.01, paths=2000) == 0.0   # calm rates: unhedged already fits
+    high_budget = replace(us_inputs, section=us_inputs.section.model_copy(
+        update={"budget_rate": us_inputs.spot * 1.10}))               # the forward locks 10 % below budget
+    assert fx.min_cover_search(high_budget, paths=2000) is None
+    assert fx.analyse(high_budget, paths=2000).min_cover is None      # agrees with the closed form
+    put = fx.min_cover_search(us_inputs, "put", paths=2000, step=0.01)
+    assert put is None or 0 < put <= 1
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda i: fx.cover_curve(i, [0.5], strategy="layered"), "strategy"),
+    (lambda i: fx.cover_curve(i, [0.5, 1.2]), "covers"),
+    (lambda i: fx.cover_curve(i, [0.5], forward_cover=0.3), "forward_cover"),
+    (lambda i: fx.min_cover_search(i, step=0), "step"),
+])
+def test_workshop_helpers_bad_input(us_inputs, call, match):
+    with pytest.raises(InputError, match=match):
+        call(us_inputs)
+
+
+def test_carry_cost_is_what_the_model_charges_under_each_drift(us_inputs):
+    no_drift = fx.analyse(us_inputs, drift="zero", paths=2000)
+    neutral = fx.analyse(us_inputs, drift="risk_neutral", paths=2000)
+    parts = fx.carry_cost(no_drift)
+    h, m = 0.5, no_drift.policy.forward_margin
+    rec = us_inputs.receivables[:12]
+    fwd = 30.5 * np.exp((0.02 - 0.0375) * us_inputs.years[:12])       # spot, TWD and USD rates of the US scenario
+    assert parts["carry"] == pytest.approx(h * (rec * (30.5 - fwd)).sum(), rel=1e-9) and parts["carry"] > 0
+    assert parts["spread"] == pytest.approx(h * (rec * fwd * m).sum(), rel=1e-9)
+    assert no_drift.summary.at["forward", "cost"] == pytest.approx(parts["total"], rel=1e-7)
+    assert neutral.summary.at["forward", "cost"] == pytest.approx(parts["spread"], rel=1e-7)
+
+
+def test_unconfirmed_orders_hand_worked_two_months_two_paths():
+    from types import SimpleNamespace
+
+    inp = SimpleNamespace(receivables=np.array([100.0, 200.0]), r_domestic=0.0, years=np.array([1 / 12, 2 / 12]))
+    a = SimpleNamespace(inputs=inp, months=2, paths=np.array([[30.0, 32.0], [29.0, 33.0]]),
+                        forwards=np.array([31.0, 31.5]), policy=SimpleNamespace(forward_margin=0.0),
+                        strikes={"put": np.array([30.5, 31.0]), "put_premium": np.array([0.2, 0.3])})
+    lost = fx.unconfirmed_orders(a, 0.5)
+    # forward: path 0: 50 (31 - 30) + 100 (31.5 - 29) = 300; path 1: 50 (31 - 32) + 100 (31.5 - 33) = -200
+    assert lost.at["forward", "mean"] == pytest.approx(50) and lost.at["forward", "worst"] == pytest.approx(-200)
+    assert lost.at["forward", "bad"] == pytest.approx(-200 + 0.05 * 500)   # 5th percentile, linear interpolation
+    # put: path 0: 50 (0.5 - 0.2) + 100 (2 - 0.3) = 185; path 1: 50 (0 - 0.2) + 100 (0 - 0.3) = -40 = -premium
+    assert lost.at["put", "mean"] == pytest.approx(72.5) and lost.at["put", "worst"] == pytest.approx(-40)
+    assert lost.at["put", "premium"] == pytest.approx(40) and lost.at["forward", "premium"] == 0
+    with pytest.raises(InputError, match="share"):
+        fx.unconfirmed_orders(a, 0)
+
+
+def test_talking_points_carry_the_markets_numbers_in_both_languages(analyses):
+    for code in ("DE", "MX"):
+        for lang in ("en", "zh-TW"):
+            points = fx.talking_points(analyses[code], lang)
+            assert 2 <= len(points) <= 3
+            assert all(re.search(r"\d", p) for p in points), points
+    assert "新臺幣" in fx.talking_points(analyses["MX"], "zh-TW")[0]
+    assert "carry" in fx.talking_points(analyses["MX"], "en")[-1]      # MXN: a deep forward discount
+    assert "natural hedge" in fx.talking_points(analyses["DE"], "en")[-1]  # equal rates: the payables instead
+
+
+def test_workshop_figure_and_table_in_both_languages(us_inputs):
+    curve = fx.cover_curve(us_inputs, [0.0, 0.5, 1.0], paths=2000)
+    a = fx.analyse(us_inputs, forward_cover=0.7, paths=2000)
+    for lang, word in (("en", "cover"), ("zh-TW", "避險比率")):
+        fig = fx.cover_figure(curve, lang, found=0.4)
+        assert word in fig.layout.xaxis.title.text and fig.layout.yaxis.title.text and len(fig.data) == 3
+        table = fx.unconfirmed_table(fx.unconfirmed_orders(a, 0.3), a, lang)
+        assert len(table) == 2 and not table.isna().any().any()

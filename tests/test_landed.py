@@ -439,3 +439,79 @@ def test_saving_the_panel_writes_a_valid_overlay(tmp_path, monkeypatch, incoterm
     assert again.has_user_overlay and again.landed.shipment.rule == "DAP"
     assert again.landed.shipment.unit_price == 380          # the rest of the section still comes from the shipped file
     assert landed.fta_saving(again, as_of=REPORT_DATE)["applies"]
+
+
+# ------------------------------------------------------------------------------------ workshop helpers
+
+def test_any_mode_rule_maps_sea_only_rules_to_their_counterparts():
+    assert [landed.any_mode_rule(r) for r in ("FAS", "FOB", "CFR", "CIF", "FCA", "dap")] == \
+        ["FCA", "FCA", "CPT", "CIP", "FCA", "DAP"]
+    with pytest.raises(InputError, match="rule"):
+        landed.any_mode_rule("FOX")
+
+
+def test_compare_modes_hand_worked(de, incoterms):
+    """The test section by sea and by air under CIP (its CIF default is sea-only): 100 units at EUR 100."""
+    cmp = landed.compare_modes(de, section=_section(de), as_of=REPORT_DATE, incoterms=incoterms)
+    assert cmp.attrs["rule"] == "CIP"
+    rk = 0.002 * 1.1                                        # CIP: ICC (A) x 110 %
+    sea_premium = rk * (10_000 + 600 + 1000) / (1 - rk)     # origin handling 300 by sea, freight 1000
+    air_premium = rk * (10_000 + 400 + 500 + 20 * 100) / (1 - rk)   # origin handling 100, freight 500 + 20/unit
+    cv_sea = 10_000 + 600 + 0.8 * 1000 + sea_premium        # 20 % of the sea leg runs inside the EU
+    cv_air = 10_000 + 400 + 2500 + air_premium              # the whole air leg ends at the border
+    assert cmp.attrs["customs_value"]["sea"] == pytest.approx(cv_sea)
+    assert cmp.attrs["customs_value"]["air"] == pytest.approx(cv_air)
+    assert cmp.attrs["duty"]["air"] - cmp.attrs["duty"]["sea"] == pytest.approx(0.037 * (cv_air - cv_sea))
+    assert cmp.at["destination_handling", "change"] == pytest.approx(80 - 150)
+    assert cmp.at["main_beyond_border", "change"] == pytest.approx(-200) and not cmp.at["main_beyond_border", "in_customs_value"]
+    assert cmp.loc[cmp["in_customs_value"], "change"].sum() == pytest.approx(cv_air - cv_sea)
+    for lang in ("en", "zh-TW"):
+        table = landed.modes_table(cmp, lang)
+        assert len(table) >= 10 and not table.isna().any().any()
+
+
+def test_ddp_vat_trap_is_the_import_vat_exactly(de, us, incoterms):
+    trap = landed.ddp_vat(de, section=_section(de), as_of=REPORT_DATE, incoterms=incoterms)
+    assert trap["recoverable"] and trap["import_vat"] > 0
+    assert trap["ddp_registered"] == pytest.approx(trap["dap"])
+    assert trap["ddp_unregistered"] - trap["ddp_registered"] == pytest.approx(trap["import_vat"])
+    none = landed.ddp_vat(us, as_of=REPORT_DATE, incoterms=incoterms)      # the US levies no import VAT
+    assert none["import_vat"] == 0 and none["ddp_unregistered"] == pytest.approx(none["dap"])
+
+
+def test_fta_by_market_for_the_vietnam_plant():
+    df = landed.fta_by_market("VN", as_of=REPORT_DATE)
+    assert set(df.index) == {"DE", "US", "JP", "VN", "MX", "IN"}
+    assert df.at["DE", "agreement"] == "EVFTA" and df.at["DE", "per_shipment"] > 0
+    assert df.at["JP", "agreement"] == "CPTPP" and df.at["JP", "total_mfn"] == 0 and df.at["JP", "per_shipment"] == 0
+    assert df.at["US", "reason"] == "no_preference" and df.at["VN", "reason"] == "domestic"
+    de = scenario.load("DE")
+    assert df.at["DE", "per_year"] == pytest.approx(
+        landed.fta_saving(de, origin="VN", fta=True, as_of=REPORT_DATE)["per_shipment"] * de.landed.shipment.shipments_per_year)
+    for lang in ("en", "zh-TW"):
+        assert len(landed.fta_markets_table(df, lang)) == 6
+    with pytest.raises(InputError, match="origin"):
+        landed.fta_by_market("FR", as_of=REPORT_DATE)
+
+
+def test_talking_points_carry_the_markets_numbers_in_both_languages():
+    for code in ("DE", "IN"):
+        scn = scenario.load(code)
+        for lang in ("en", "zh-TW"):
+            points = landed.talking_points(scn, lang, REPORT_DATE)
+            assert 2 <= len(points) <= 3 and all(any(ch.isdigit() for ch in p) for p in points), points
+    assert "BIS" in landed.talking_points(scenario.load("IN"), "en", REPORT_DATE)[-1]   # the longest lead time
+    de = landed.talking_points(scenario.load("DE"), "en", REPORT_DATE)
+    vat = landed.ddp_vat(scenario.load("DE"), as_of=REPORT_DATE)["import_vat"]
+    assert "CIF basis" in de[0] and f"EUR {vat:,.0f} of import VAT" in de[1]    # the DDP trap, in money
+    assert "no import VAT" in landed.talking_points(scenario.load("US"), "en", REPORT_DATE)[1]
+
+
+def test_workshop_strings_use_full_width_punctuation():
+    import re
+
+    data = yaml.safe_load((Path(landed.__file__).parent / "strings" / "landed.yaml").read_text(encoding="utf-8"))
+    for key, texts in data.items():
+        if key.startswith(("ex_", "pt_", "col_")):
+            zh = re.sub(r"\{[^}]*\}", "", texts["zh-TW"])
+            assert not re.search(r"[\u4e00-\u9fff][,:;(]|[,:;)][\u4e00-\u9fff]", zh), key

@@ -630,3 +630,54 @@ def test_report_mode_is_static_and_read_only(user_folder, monkeypatch):
     plan.panel(scenario.load("JP"), "zh-TW", as_of=d("2026-11-30")).display(False)
     assert [type(x).__name__ for x in shown] == ["str", "Figure", "Figure", "Figure"]
     assert not user_folder.exists()
+
+
+# ---------------------------------------------------------------------------------------- workshop helpers
+
+def test_min_progress_meets_earned_schedule_and_writes_nothing():
+    preview = plan.instantiate(scenario.load("DE"), d("2027-01-04"))
+    thresholds = plan.Thresholds(amber_days=2, red_days=5)
+    # P1-05 runs plan days 1-5 (4-8 Jan); on 8 Jan AT = D = 5: green needs 100 (5 - 2) / 5 = 60 %
+    assert plan.min_progress(preview, "P1-05", d("2027-01-08"), thresholds) == 60
+    # on 6 Jan AT = 3: 100 (3 - 2) / 5 = 20 %; amber is allowed down to 100 (3 - 5) / 5 < 0: 0 %
+    assert plan.min_progress(preview, "P1-05", d("2027-01-06"), thresholds) == 20
+    assert plan.min_progress(preview, "P1-05", d("2027-01-06"), thresholds, worst="amber") == 0
+    # one working day behind on a 1-day threshold, a 13-day task (P1-03, days 8-20) on its 13th day: 100 (13 - 1) / 13
+    assert plan.min_progress(preview, "P1-03", d("2027-01-29"), plan.Thresholds(1, 3)) == 93
+    with pytest.raises(InputError, match="worst"):
+        plan.min_progress(preview, "P1-05", d("2027-01-08"), thresholds, worst="blue")
+    assert not store.db_path().exists()
+
+
+def test_window_counts_the_days_off_between_plan_days():
+    tw = plan.window(plan.instantiate(scenario.load("DE"), d("2027-01-04")), 1, 30)
+    # 4 Jan - 19 Feb 2027: 47 days = 30 working days + 12 weekend days + 5 weekday holidays (4-5, 8-10 Feb)
+    assert (tw["first"], tw["last"], tw["calendar_days"], tw["weekend_days"]) == (d("2027-01-04"), d("2027-02-19"), 47, 12)
+    assert [h.isoformat() for h in tw["holidays"]["date"]] == ["2027-02-04", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10"]
+    later = plan.window(plan.instantiate(scenario.load("DE"), d("2027-02-01")), 1, 30)
+    assert later["last"] == d("2027-03-22") and later["calendar_days"] == 50     # + Peace Memorial Day observed 1 Mar
+    vn = plan.window(plan.instantiate(scenario.load("VN"), d("2027-02-01")), 1, 30)
+    assert vn["last"] == d("2027-03-19")                                        # Tết in both windows: exactly 28 days later
+    for lang in LANGS:
+        table = plan.window_table({"2027-01-04": tw, "2027-02-01": later}, lang)
+        assert len(table) == 2 and not table.isna().any().any()
+    with pytest.raises(InputError, match="plan days"):
+        plan.window(plan.instantiate(scenario.load("DE"), d("2027-01-04")), 5, 2)
+
+
+def test_talking_points_for_a_preview_and_a_saved_plan_in_both_languages():
+    for code in ("DE", "VN"):
+        v = plan.view(scenario.load(code), d("2027-01-04"))
+        for lang in LANGS:
+            points = v.points(lang)
+            assert len(points) == 3 and all(re.search(r"\d", p) for p in points), points
+    preview = plan.view(scenario.load("DE"), d("2027-01-04")).points("en")
+    # 4 Jan - 20 May 2027: 137 calendar days for 90 working days, 47 more; days 61-90 end on 20 May
+    assert "add 47 calendar days" in preview[0] and "days 61–90 on 2027-05-20" in preview[1]
+    plan.init_plan("DE", "2027-01-04", by="Mei")                                # a temporary user folder (fixture)
+    plan.record_update("DE", "P1-05", progress=40, on="2027-01-06", by="Ken")
+    saved = plan.view(scenario.load("DE"), d("2027-01-08"))
+    for lang in LANGS:
+        points = saved.points(lang)
+        assert len(points) == 3 and all(re.search(r"\d", p) for p in points), points
+    assert "0 of 30" in saved.points("en")[0] and "C" in saved.points("en")[2]

@@ -443,3 +443,95 @@ def test_family_filter(register):
     assert set(a.register["family"]) == {"data_privacy"} and a.sim.inherent.shape[1] == len(a.register)
     with pytest.raises(InputError, match="family: expected all or one of"):
         risk.assess(scn, register, AS_OF, family="cyber")
+
+
+# ------------------------------------------------------------------------------------ workshop helpers
+
+def hand_assessment(rows: list[dict], trials: int = 4000, tolerance: float = 2e6) -> risk.Assessment:
+    """An assessment of a hand-made register, with DE's Monte Carlo settings and a chosen tolerance loss."""
+    reg = hand_register(rows)
+    filled = reg[["residual_loss_low", "residual_loss_likely", "residual_loss_high"]].isna().all(axis=1)
+    for r, c in zip(("residual_loss_low", "residual_loss_likely", "residual_loss_high"),
+                    ("loss_low", "loss_likely", "loss_high")):
+        reg.loc[filled, r] = reg.loc[filled, c]
+    reg = risk.scored(reg.set_index("id", drop=False))
+    sec = scenario.load("DE").risk.model_copy(update={
+        "trials": trials, "tolerance": risk.Tolerance(loss=tolerance, probability=0.1)})
+    sim = risk.simulate(reg, trials, sec.seed, sec.pert_shape)
+    return risk.Assessment("DE", "TWD", reg, sim, AS_OF, sec)
+
+
+HAND_ROWS = [
+    dict(id="A", likelihood=3, impact=4, residual_likelihood=1, residual_impact=4, frequency=0.3,
+         loss_low=1e6, loss_likely=2e6, loss_high=6e6, residual_frequency=0.03),
+    dict(id="B", likelihood=4, impact=3, residual_likelihood=3, residual_impact=2, frequency=0.7, loss_low=0.5e6,
+         loss_likely=1e6, loss_high=2e6, residual_frequency=0.3, residual_loss_low=0.2e6,
+         residual_loss_likely=0.4e6, residual_loss_high=0.8e6),
+    dict(id="C", likelihood=2, impact=3, residual_likelihood=2, residual_impact=3, treatment="tolerate",
+         frequency=0.1, loss_low=1e6, loss_likely=1.5e6, loss_high=2e6, residual_frequency=0.1),
+    dict(id="D", likelihood=3, impact=3, residual_likelihood=3, residual_impact=3),   # not quantified
+]
+
+
+def test_mitigation_value_equals_re_simulating_with_each_mitigation_undone():
+    a = hand_assessment(HAND_ROWS)
+    value = risk.mitigation_value(a)
+    assert set(value.index) == {"A", "B", "C"}                      # D has no money: nothing to value
+    assert list(value["p_rise"]) == sorted(value["p_rise"], reverse=True)
+    for rid in value.index:                                          # independent: a new register, simulated anew
+        reg = a.register.copy()
+        reg.loc[rid, "residual_frequency"] = reg.loc[rid, "frequency"]
+        for r, c in zip(("residual_loss_low", "residual_loss_likely", "residual_loss_high"),
+                        ("loss_low", "loss_likely", "loss_high")):
+            reg.loc[rid, r] = reg.loc[rid, c]
+        sim = risk.simulate(reg, a.sim.trials, a.section.seed, a.section.pert_shape)
+        total = sim.total("residual")
+        assert value.at[rid, "p_undone"] == pytest.approx(np.mean(total > 2e6), abs=1e-12)
+        assert value.at[rid, "tail_undone"] == pytest.approx(np.quantile(total, a.section.tail_quantile))
+        j = a.sim.ids.index(rid)
+        assert value.at[rid, "el_gain"] == pytest.approx(a.sim.inherent[:, j].mean() - a.sim.residual[:, j].mean())
+    assert value.at["C", "el_gain"] == 0 and value.at["C", "p_rise"] == pytest.approx(0, abs=1e-12)  # tolerated
+    # A: 0.3 x PERT mean (1 + 4 x 2 + 6) / 6 = 0.75 M a year before, 0.075 M after: it removes about 0.675 M
+    assert value.at["A", "el_gain"] == pytest.approx(0.675e6, rel=0.15)
+
+
+def test_unmoved_finds_the_same_cell_and_reads_the_treatment():
+    a = hand_assessment(HAND_ROWS)
+    same = risk.unmoved(a)
+    assert list(same.index) == ["D", "C"]                            # higher score first
+    assert list(same["on_purpose"]) == [False, True]
+    for lang in LANGS:
+        table = risk.unmoved_table(a, lang)
+        assert len(table) == 2 and not table.isna().any().any()
+    moved = hand_assessment(HAND_ROWS[:2])
+    assert risk.unmoved(moved).empty and "2" in risk.unmoved_table(moved, "en")
+
+
+def test_rerated_adds_to_the_scenarios_own_re_ratings(register):
+    us = fast(scenario.load("US"))                                  # US re-rates PF1's inherent likelihood to 4
+    base = risk.assess(us, register, AS_OF)
+    moved = risk.rerated(us, register, AS_OF, "PF1", residual_likelihood=3)
+    assert moved.register.at["PF1", "likelihood"] == 4 and moved.register.at["PF1", "residual_likelihood"] == 3
+    # residual frequency x anchor 0.3 / anchor 0.03 = x 10, capped at the inherent frequency
+    assert moved.register.at["PF1", "residual_frequency"] == pytest.approx(
+        min(base.register.at["PF1", "residual_frequency"] * 10, base.register.at["PF1", "frequency"]))
+    j = base.sim.ids.index("PF1")
+    others = [i for i in range(len(base.sim.ids)) if i != j]
+    assert np.array_equal(base.sim.residual[:, others], moved.sim.residual[:, others])
+    with pytest.raises(InputError, match="ratings"):
+        risk.rerated(us, register, AS_OF, "PF1", severity=2)
+    with pytest.raises(InputError, match="risk.adjust"):
+        risk.rerated(us, register, AS_OF, "ZZ9", residual_likelihood=1)
+
+
+def test_workshop_tables_and_talking_points_in_both_languages(register):
+    for code in ("DE", "MX"):
+        a = risk.assess(fast(scenario.load(code)), register, AS_OF)
+        for lang in LANGS:
+            points = risk.talking_points(a, lang)
+            assert len(points) == 3 and all(any(ch.isdigit() for ch in p) for p in points), points
+            assert len(risk.mitigation_table(a, lang)) == 8
+            assert len(risk.family_mitigations_table(a, "payment_fraud", lang)) >= 3
+    assert "MX1" in risk.talking_points(a, "en")[2]                   # Mexico's tariff risk tops the residual map
+    with pytest.raises(InputError, match="family"):
+        risk.family_mitigations_table(a, "weather", "en")

@@ -767,6 +767,119 @@ def run(scn, as_of: date, **overrides) -> Analysis:
     return analyse(inputs(scn, as_of), **overrides)
 
 
+# ============================================================================================ workshop
+
+COVER_OF = {"forward": "forward_cover", "forward_put": "forward_cover", "put": "option_cover",
+            "collar": "option_cover"}   # which cover ratio drives each strategy
+
+
+def _cover_key(strategy: str) -> str:
+    try:
+        return COVER_OF[strategy]
+    except KeyError:
+        raise InputError(f"strategy: expected one whose cover ratio can be set ({', '.join(COVER_OF)}), "
+                         f"found {strategy!r}") from None
+
+
+def cover_curve(inp: Inputs, covers, strategy: str = "forward", **overrides) -> pd.DataFrame:
+    """95 % CFaR and expected cost of ``strategy`` at each cover ratio in ``covers``: one full
+    :func:`analyse` run per ratio on the same seeded paths (the curve a treasury committee reads to pick its
+    hedge ratio). ``overrides`` are further :func:`analyse` arguments (volatility, method, drift, ...).
+
+    Columns: ``cover, cfar95, cfar95_share, cfar_level, cost, within`` (95 % CFaR within the scenario's
+    tolerance); ``attrs``: ``strategy, tolerance, budget_total``.
+    """
+    key = _cover_key(strategy)
+    if key in overrides:
+        raise InputError(f"overrides: {key} is what the curve varies; give the ratios as covers")
+    ratios = _array(covers, "covers").ravel()
+    if ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)):
+        raise InputError(f"covers: expected ratios from 0 to 1, found {ratios}")
+    rows, a = [], None
+    for h in ratios:
+        a = analyse(inp, **{key: float(h)}, **overrides)
+        r = a.summary.loc[strategy]
+        rows.append({"cover": float(h), "cfar95": r["cfar95"], "cfar95_share": r["cfar95_share"],
+                     "cfar_level": r["cfar_level"], "cost": r["cost"],
+                     "within": bool(r["cfar95_share"] <= a.tolerance + 1e-12)})
+    out = pd.DataFrame(rows)
+    out.attrs.update(strategy=strategy, tolerance=a.tolerance, budget_total=a.budget_total, level=a.level)
+    return out
+
+
+def min_cover_search(inp: Inputs, strategy: str = "forward", *, step: float = 1e-3, **overrides) -> float | None:
+    """The smallest cover ratio of ``strategy`` whose 95 % CFaR is within the scenario's tolerance, found by
+    bisection over full model runs to within ``step``; 0 when no cover is needed, None when even full cover
+    misses the tolerance.
+
+    Bisection assumes the CFaR falls as cover rises: exactly so for the forward (CFaR is linear in the
+    ratio, see :func:`min_forward_cover`, which solves the same question in closed form), and in practice
+    for puts and collars, whose payoffs only add in the bad years.
+    """
+    key = _cover_key(strategy)
+    if not 0 < step < 0.5:
+        raise InputError(f"step: expected a precision between 0 and 0.5 (e.g. 0.001), found {step!r}")
+
+    def fits(h: float) -> bool:
+        a = analyse(inp, **{key: h}, **overrides)
+        return bool(a.summary.at[strategy, "cfar95_share"] <= a.tolerance + 1e-12)
+
+    if fits(0.0):
+        return 0.0
+    if not fits(1.0):
+        return None
+    lo, hi = 0.0, 1.0
+    while hi - lo > step:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+    return hi
+
+
+def carry_cost(a: Analysis) -> pd.Series:
+    """The forward's expected cost split into its two sources, home currency over the horizon, for the
+    analysis' forward cover h: carry (the interest differential, h sum_m R_m (S0 - F_m)) and the bank's
+    spread (h sum_m R_m F_m x margin). Measured against today's spot, which is the simulated mean under the
+    "zero" drift; under the risk-neutral drift the simulated mean is the forward and only the spread is a
+    cost. ``total`` is their sum."""
+    inp, h = a.inputs, a.policy.forward_cover
+    rec = inp.receivables[:a.months]
+    carry = h * float((rec * (inp.spot - a.forwards)).sum())
+    spread = h * float((rec * a.forwards * a.policy.forward_margin).sum())
+    return pd.Series({"carry": carry, "spread": spread, "total": carry + spread})
+
+
+def unconfirmed_orders(a: Analysis, share: float, level: float = BASE_LEVEL) -> pd.DataFrame:
+    """What hedging orders that never come costs: ``share`` of each month's receivables is hedged, then the
+    order is lost, on the analysis' simulated paths (home currency, summed over the horizon).
+
+    - Forward: it must still be settled; the exporter buys the currency at spot S_m and delivers it at the
+      dealt rate Fc_m: P&L = u R_m (Fc_m - S_m), a loss whenever the currency rose (a speculative position).
+    - Bought put: it lapses or pays: P&L = u R_m (max(K_m - S_m, 0) - p_m e^{r_d t_m}) with p_m the premium
+      paid today (bank margin included): never worse than the premium compounded.
+
+    Rows ``forward`` and ``put``; columns ``mean``, ``bad`` (the P&L at the (1 - level) quantile: the bad
+    year), ``worst`` (over all paths) and ``premium`` (compounded premium at stake; 0 for the forward).
+    """
+    u = float(share)
+    if not 0 < u <= 1:
+        raise InputError(f"share: expected the share of orders that may not come, above 0 and at most 1, found {share!r}")
+    if not 0 < level < 1:
+        raise InputError(f"level: expected a confidence level between 0 and 1 (e.g. 0.95), found {level!r}")
+    inp = a.inputs
+    n = a.months
+    rec = (u * inp.receivables[:n])[:, None]
+    s = a.paths
+    dealt = (a.forwards * (1 - a.policy.forward_margin))[:, None]
+    premium = (a.strikes["put_premium"] * np.exp(inp.r_domestic * inp.years[:n]))[:, None]
+    pnl = {"forward": (rec * (dealt - s)).sum(axis=0),
+           "put": (rec * (np.maximum(a.strikes["put"][:, None] - s, 0.0) - premium)).sum(axis=0)}
+    at_stake = {"forward": 0.0, "put": float((rec * premium).sum())}
+    out = pd.DataFrame({name: {"mean": float(x.mean()), "bad": float(np.quantile(x, 1 - level)),
+                               "worst": float(x.min()), "premium": at_stake[name]} for name, x in pnl.items()}).T
+    out.index.name = "instrument"
+    return out
+
+
 # ========================================================================================= formatting
 
 def _cur(code: str, lang: str) -> str:
@@ -783,11 +896,14 @@ def pair_label(domestic: str, foreign: str, lang: str) -> str:
 
 
 def money(amount: float, currency: str, lang: str) -> str:
-    """An amount in prose: 'TWD 12.3 m' / '新臺幣 1,230 萬元' (億元 from 100 million up)."""
+    """An amount in prose: 'TWD 12.3 m' (below a million 'TWD 450 k') / '新臺幣 1,230 萬元' (億元 from 100
+    million up)."""
     if lang == "zh-TW":
         if abs(amount) >= 1e8:
             return t("fx.money_yi", lang, cur=_cur(currency, lang), value=f"{amount / 1e8:,.2f}")
         return t("fx.money", lang, cur=_cur(currency, lang), value=f"{amount / 1e4:,.0f}")
+    if 0 < abs(amount) < 0.95e6:
+        return t("fx.money_k", lang, cur=currency, value=f"{amount / 1e3:,.0f}")
     return t("fx.money", lang, cur=currency, value=f"{amount / 1e6:,.1f}")
 
 
@@ -949,6 +1065,25 @@ def payoff_figure(a: Analysis, lang: str) -> go.Figure:
     return fig
 
 
+def cover_figure(curve: pd.DataFrame, lang: str, found: float | None = None) -> go.Figure:
+    """95 % CFaR (share of budget receipts) against the cover ratio, from :func:`cover_curve`, with the
+    tolerance and, if given, the smallest ratio that meets it."""
+    name = t(f"fx.sn_{curve.attrs['strategy']}", lang)
+    tol = curve.attrs["tolerance"]
+    fig = theme.figure(t("fx.cover_title", lang, strategy=name), height=400)
+    fig.add_scatter(x=curve["cover"] * 100, y=curve["cfar95_share"] * 100, mode="lines+markers",
+                    marker=dict(size=5), name=t("fx.cfar_at", lang, level="95%"), line=dict(color=theme.COLORWAY[0]))
+    fig.add_scatter(x=[0, 100], y=[tol * 100] * 2, mode="lines", line=dict(color=theme.COLORWAY[3], dash="dash"),
+                    name=t("fx.tolerance", lang, tol=f"{tol:.0%}"))
+    if found is not None:
+        fig.add_scatter(x=[found * 100], y=[tol * 100], mode="markers",
+                        marker=dict(symbol="diamond", size=11, color=theme.COLORWAY[1]),
+                        name=t("fx.cover_found", lang, ratio=f"{found:.1%}"))
+    fig.update_layout(xaxis_title=t("fx.axis_cover", lang), yaxis_title=t("fx.axis_cfar_share", lang),
+                      legend=dict(y=-0.2, yanchor="top"), margin=dict(b=110), height=440)
+    return fig
+
+
 # ============================================================================================= tables
 
 def summary_table(a: Analysis, lang: str) -> pd.DataFrame:
@@ -971,6 +1106,17 @@ def summary_table(a: Analysis, lang: str) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out.attrs["unit"] = _millions(lang, a.inputs.home)
     return out
+
+
+def unconfirmed_table(lost: pd.DataFrame, a: Analysis, lang: str) -> pd.DataFrame:
+    """:func:`unconfirmed_orders` as a readable table (home currency over the horizon)."""
+    home = a.inputs.home
+    return pd.DataFrame({
+        t("fx.col_instrument", lang): [t(f"fx.ins_{name}", lang) for name in lost.index],
+        t("fx.col_pnl_mean", lang): [money(v, home, lang) for v in lost["mean"]],
+        t("fx.col_pnl_bad", lang): [money(v, home, lang) for v in lost["bad"]],
+        t("fx.col_pnl_worst", lang): [money(v, home, lang) for v in lost["worst"]],
+    })
 
 
 def effectiveness_table(a: Analysis, lang: str) -> pd.DataFrame:
@@ -1095,6 +1241,38 @@ def headline(a: Analysis, lang: str) -> tuple[str, str, float]:
              cost=money(r["cost"], a.inputs.home, lang), inv=_cur(a.inputs.invoice, lang))
     key = t("fx.headline_figure", lang, cfar=money(r["cfar95"], a.inputs.home, lang))
     return text, key, float(r["cfar95"])
+
+
+def talking_points(a: Analysis, lang: str) -> list[str]:
+    """Two or three sentences for the workshop slide, with this market's numbers, in the report's language:
+    the unhedged bad year, the cover that meets the tolerance, and the carry of the forward (or, with equal
+    interest rates, the natural hedge)."""
+    s, inp = a.summary, a.inputs
+    u = s.loc["unhedged"]
+    months = [d.strftime("%Y-%m") for d in inp.dates[:a.months]]
+    points = [t("fx.pt_unhedged", lang, months=a.months, inv=_cur(inp.invoice, lang),
+                cfar=money(u["cfar95"], inp.home, lang), share=f"{u['cfar95_share']:.1%}",
+                worst=months[int(u["worst_month"]) - 1])]
+    if a.min_cover is None:
+        points.append(t("fx.pt_cover_none", lang, tol=f"{a.tolerance:.0%}",
+                        strategy=strategy_label(a.recommended, a.policy, lang),
+                        share=f"{s.at[a.recommended, 'cfar95_share']:.1%}"))
+    else:
+        points.append(t("fx.pt_cover", lang, ratio=f"{a.min_cover:.0%}", tol=f"{a.tolerance:.0%}",
+                        strategy=strategy_label(a.recommended, a.policy, lang),
+                        cost=money(s.at[a.recommended, "cost"], inp.home, lang)))
+    differential = inp.r_domestic - inp.r_foreign
+    if abs(differential) >= 0.0025 or "natural" not in s.index:
+        carry = float((inp.receivables[:a.months] * (inp.spot - a.forwards)).sum())   # full cover, vs spot
+        points.append(t("fx.pt_carry_discount" if differential < 0 else "fx.pt_carry_premium", lang,
+                        fwd=_rate_fmt(a.forwards[-1]), spot=_rate_fmt(inp.spot), months=a.months,
+                        pct=f"{abs(differential):.2%}", amount=money(abs(carry), inp.home, lang)))
+    else:
+        rec, pay = inp.receivables[:a.months], inp.payables[:a.months]
+        points.append(t("fx.pt_natural", lang, cur=_cur(inp.invoice, lang),
+                        matched=f"{float(np.minimum(pay, rec).sum() / rec.sum()):.0%}",
+                        cfar=money(s.at["natural", "cfar95"], inp.home, lang)))
+    return points
 
 
 # ============================================================================================== panel

@@ -768,6 +768,90 @@ def duty_rates(scn: Any, *, as_of: date | None = None, section: Landed | None = 
     return pd.DataFrame(rows).set_index("origin")
 
 
+# ------------------------------------------------------------------------------------------- workshop
+
+# The any-mode rule closest to each sea-only rule (Incoterms 2020 introduction: FCA, CPT and CIP are the
+# container and air counterparts of FOB, CFR and CIF).
+ANY_MODE_RULE = {"FAS": "FCA", "FOB": "FCA", "CFR": "CPT", "CIF": "CIP"}
+
+
+def any_mode_rule(rule: str) -> str:
+    """``rule`` if it serves every transport mode, else its any-mode counterpart (FOB -> FCA, CIF -> CIP)."""
+    rule = check_rules(rule)[0]
+    return ANY_MODE_RULE.get(rule, rule)
+
+
+def compare_modes(scn: Any, *, rule: str | None = None, quantity: int | None = None, origin: str | None = None,
+                  fta: bool | None = None, as_of: date | None = None, section: Landed | None = None,
+                  incoterms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The same shipment by sea and by air, item by item (market currency), under one rule that serves both
+    (the default rule, or its any-mode counterpart if it is a sea-only rule).
+
+    Index: ``ITEMS``; columns ``sea``, ``air``, ``change`` (air - sea), ``in_customs_value``, ``payer``.
+    ``attrs``: ``rule``, ``currency``, ``basis`` and per mode ``customs_value``, ``duty``, ``landed``.
+    """
+    sec = section or scn.landed
+    rule = any_mode_rule(rule or sec.shipment.rule)
+    quotes = {m: quote(scn, rule=rule, mode=m, quantity=quantity, origin=origin, fta=fta, as_of=as_of,
+                       section=sec, incoterms=incoterms) for m in MODES}
+    lines = {m: q.lines.set_index("item") for m, q in quotes.items()}
+    out = pd.DataFrame({"sea": lines["sea"]["amount"], "air": lines["air"]["amount"]})
+    out["change"] = out["air"] - out["sea"]
+    out["in_customs_value"] = lines["sea"]["in_customs_value"]
+    out["payer"] = lines["sea"]["payer"]
+    res = quotes["sea"].resolved
+    out.attrs.update(rule=rule, currency=res.currency, basis=res.basis,
+                     customs_value={m: float(q.summary["customs_value"]) for m, q in quotes.items()},
+                     duty={m: float(q.summary["duty"]) for m, q in quotes.items()},
+                     landed={m: float(q.summary["landed"]) for m, q in quotes.items()})
+    return out
+
+
+def fta_by_market(origin: str, *, as_of: date | None = None, markets: Sequence[str] | None = None) -> pd.DataFrame:
+    """For goods made in ``origin`` and meeting the agreement's rule of origin: per market (the example
+    markets unless ``markets`` is given), the agreement, MFN and preferential duty (additional duties
+    included) and the saving of the market's default shipment, per shipment and per year (market currency).
+    Markets whose scenario does not list ``origin`` as a plant are left out."""
+    from . import scenario as scenario_mod
+
+    origin = scenario_mod._country(str(origin).upper())
+    rows = []
+    for code in markets or scenario_mod.example_markets():
+        scn = scenario_mod.load(code)
+        plants = getattr(scn.exporter, "origin_plants", list(scn.landed.origins))
+        if origin not in scn.landed.origins or origin not in plants:
+            continue
+        rates = duty_rates(scn, as_of=as_of).loc[origin]
+        sav = fta_saving(scn, origin=origin, fta=True, as_of=as_of)
+        rows.append({"market": scn.code, "currency": sav["currency"], "agreement": rates["agreement"],
+                     "domestic": bool(rates["domestic"]), "total_mfn": float(rates["total_mfn"]),
+                     "total_preferential": (float(rates["total_preferential"])
+                                            if pd.notna(rates["total_preferential"]) else np.nan),
+                     "per_shipment": sav["per_shipment"], "per_year": sav["per_year"], "reason": sav["reason"]})
+    if not rows:
+        raise InputError(f"origin: no market lists {origin!r} among its origin plants")
+    return pd.DataFrame(rows).set_index("market")
+
+
+def ddp_vat(scn: Any, *, as_of: date | None = None, section: Landed | None = None,
+            incoterms: pd.DataFrame | None = None) -> pd.Series:
+    """The DDP trap for the default shipment: landed cost under DAP (the buyer imports), and under DDP with
+    the seller VAT-registered in the market or not, plus the import VAT at stake (market currency) and
+    whether a registered importer can deduct it."""
+    sec = section or scn.landed
+    kw = dict(as_of=as_of, incoterms=incoterms)
+    registered = sec.model_copy(update={"seller_registered_for_vat": True})
+    unregistered = sec.model_copy(update={"seller_registered_for_vat": False})
+    dap = quote(scn, rule="DAP", section=sec, **kw)
+    ddp_reg = quote(scn, rule="DDP", section=registered, **kw)
+    ddp_unreg = quote(scn, rule="DDP", section=unregistered, **kw)
+    return pd.Series({
+        "dap": float(dap.summary["landed"]), "ddp_registered": float(ddp_reg.summary["landed"]),
+        "ddp_unregistered": float(ddp_unreg.summary["landed"]), "import_vat": float(ddp_unreg.summary["import_vat"]),
+        "recoverable": bool(dap.resolved.vat_recoverable_by_buyer),
+    }, dtype=object)
+
+
 # ------------------------------------------------------------------------------------------ readiness
 
 @dataclass(frozen=True)
@@ -1076,6 +1160,39 @@ def checklist_table(r: Readiness, lang: str) -> pd.DataFrame:
     })
 
 
+def modes_table(cmp: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`compare_modes` as a table: each item by sea and by air, the change, and whether it is dutiable."""
+    check_lang(lang)
+    rows = cmp[(cmp["sea"].abs() > 1e-9) | (cmp["air"].abs() > 1e-9)]
+    cur, yes = cmp.attrs["currency"], t("landed.answer_yes", lang)
+    return pd.DataFrame({
+        t("landed.col_item", lang): [t(f"landed.item_{i}", lang) for i in rows.index],
+        t("landed.col_sea", lang, currency=cur): [f"{v:,.0f}" for v in rows["sea"]],
+        t("landed.col_air", lang, currency=cur): [f"{v:,.0f}" for v in rows["air"]],
+        t("landed.col_change", lang): [f"{v:+,.0f}" if abs(v) >= 0.5 else "0" for v in rows["change"]],
+        t("landed.col_in_cv", lang): [yes if v else "" for v in rows["in_customs_value"]],
+    })
+
+
+def fta_markets_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`fta_by_market` as a table: agreement, duty with and without it, the saving (market currency)."""
+    check_lang(lang)
+
+    def pct(v: float) -> str:
+        return "–" if pd.isna(v) else f"{v:.1%}"
+
+    return pd.DataFrame({
+        t("landed.col_market", lang): [nobreak(country_name(c, lang)) for c in df.index],
+        t("landed.col_agreement", lang): [a if isinstance(a, str) else
+                                          t("landed.domestic" if d else "landed.no_agreement", lang)
+                                          for a, d in zip(df["agreement"], df["domestic"])],
+        t("landed.col_mfn_total", lang): [pct(v) for v in df["total_mfn"]],
+        t("landed.col_pref_total", lang): [pct(v) for v in df["total_preferential"]],
+        t("landed.col_saving_shipment", lang): [money(v, c) for v, c in zip(df["per_shipment"], df["currency"])],
+        t("landed.col_saving_year", lang): [money(v, c) for v, c in zip(df["per_year"], df["currency"])],
+    })
+
+
 # --------------------------------------------------------------------------------------------- charts
 
 PAYER_COLOR = {"seller": theme.COLORWAY[0], "buyer": theme.COLORWAY[1]}
@@ -1280,6 +1397,50 @@ def headline(scn: Any, lang: str, as_of: date | None = None) -> tuple[str, str, 
         text += t("landed.headline_lapsed", lang, date=last)
     return text, t("landed.headline_figure", lang, uplift=s["uplift"]), float(s["uplift"])
 
+
+def _brief(text: str, lang: str) -> str:
+    """A checklist label short enough for a slide: no parentheses, the part before a colon, and at most
+    about 45 characters (28 in Chinese), cut at a comma or a word boundary."""
+    import re
+
+    limit = 28 if lang == "zh-TW" else 45
+    text = re.sub(r"\s*[（(][^）)]*[）)]", "", text)
+    text = re.split(r"：|: ", text, maxsplit=1)[0].strip()
+    if len(text) > limit:
+        text = re.split(r"，|, ", text, maxsplit=1)[0].strip()
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] and lang == "en" else text[:limit]
+        text = cut.rstrip(" ,，") + "…"
+    return text
+
+
+def talking_points(scn: Any, lang: str, as_of: date | None = None) -> list[str]:
+    """Three sentences for the workshop slide, with this market's numbers, in the report's language (the
+    headline already gives the landed cost and the FTA saving): what customs taxes and on what value, what
+    quoting DDP would do, and the compliance critical path."""
+    check_lang(lang)
+    q = quote(scn, as_of=as_of)
+    s, cur, res = q.summary, q.resolved.currency, q.resolved
+    market = country_name(scn.code, lang)
+    if res.domestic:
+        points = [t("landed.pt_domestic", lang, market=market)]
+    else:
+        points = [t("landed.pt_customs", lang, cv=money(s["customs_value"], cur), basis=res.basis,
+                    duty=money(s["duty"], cur), rate=f"{s['duty'] / s['customs_value']:.1%}" if s["customs_value"] else "0%",
+                    fees=money(s["fees"], cur), vat=money(s["import_vat"], cur))]
+        trap = ddp_vat(scn, as_of=as_of)
+        extra = trap["ddp_unregistered"] - trap["ddp_registered"]
+        if extra > 0:
+            points.append(t("landed.pt_ddp", lang, market=market, vat=money(extra, cur), share=f"{extra / s['goods']:.1%}"))
+        else:
+            points.append(t("landed.pt_ddp_no_vat", lang, market=market, duty=money(s["duty"] + s["fees"], cur)))
+    r = market_readiness(scn)
+    c = "zh_TW" if lang == "zh-TW" else "en"
+    labels = r.table.set_index("item")[f"label_{c}"]
+    path = " → ".join(_brief(labels[i], lang) for i in r.critical_path)
+    points.append(t("landed.pt_ready", lang, share=f"{r.share_done:.0%}", days=f"{r.days_to_ready:.0f}", path=path)
+                  if r.critical_path else t("landed.pt_ready_now", lang, share=f"{r.share_done:.0%}"))
+    return points
 
 # --------------------------------------------------------------------------------------------- panel
 

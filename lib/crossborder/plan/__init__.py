@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from .model import (CHECKPOINT_FILE, PLAN_DAYS, RAGS, STATUSES, TEMPLATE_FILE, Plan, PlanSettings, Summary,
                     Thresholds, WorkCalendar, burnup, check_progress, check_status, checkpoint_table, instantiate,
-                    load_checkpoints, load_template, next_state, schedule_rag, state_as_of, status_table, summarize,
-                    team_country, with_pending)
+                    load_checkpoints, load_template, min_progress, next_state, schedule_rag, state_as_of, status_table,
+                    summarize, team_country, window, with_pending)
 from .store import db_path, history, init_plan, load_plan, open_plan, record_update
 
 # Charts, the control panel and the view pull in plotly and ipywidgets: imported on first use, so that the
@@ -33,7 +33,8 @@ from .store import db_path, history, init_plan, load_plan, open_plan, record_upd
 _LAZY = {
     "attention_table": "charts", "burnup_figure": "charts", "checkpoint_display": "charts",
     "checkpoints_figure": "charts", "gantt": "charts", "headline": "charts", "holidays_table": "charts",
-    "phase_table": "charts", "source_text": "charts", "template_table": "charts",
+    "phase_table": "charts", "source_text": "charts", "talking_points": "charts", "template_table": "charts",
+    "window_table": "charts",
     "PlanPanel": "control_panel", "panel": "control_panel", "View": "status_view", "view": "status_view",
 }
 
@@ -53,6 +54,6 @@ __all__ = [
     "CHECKPOINT_FILE", "PLAN_DAYS", "RAGS", "STATUSES", "TEMPLATE_FILE", "Plan", "PlanSettings", "Summary",
     "Thresholds", "WorkCalendar", "burnup", "check_progress", "check_status", "checkpoint_table", "instantiate",
     "load_checkpoints", "load_template", "next_state", "schedule_rag", "state_as_of", "status_table", "summarize",
-    "team_country", "with_pending", "db_path", "history", "init_plan", "load_plan", "open_plan", "record_update",
+    "team_country", "with_pending", "min_progress", "window", "db_path", "history", "init_plan", "load_plan", "open_plan", "record_update",
     *_LAZY,
 ]

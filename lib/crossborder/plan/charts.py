@@ -269,3 +269,55 @@ def headline(plan: Plan, summary: Summary, lang: str) -> tuple[str, str, float, 
              cal=calendar_days, country=country_name(plan.team_country, lang),
              first=f"{first.index[0]} {_d(first['due'].iloc[0])}")
     return text, t("plan.headline_preview_figure", lang, cal=calendar_days), float(calendar_days), "calendar days"
+
+
+# ------------------------------------------------------------------------------------------ workshop
+
+def window_table(windows: dict[str, dict], lang: str) -> pd.DataFrame:
+    """Plan windows (from ``model.window``) side by side: dates, calendar days, weekend days, weekday
+    holidays (named) and make-up working days."""
+    sep = "、" if lang == "zh-TW" else "; "
+    return pd.DataFrame({
+        t("plan.col_start", lang): list(windows),
+        t("plan.col_window", lang): [f"{_nb(_d(w['first']))} – {_nb(_d(w['last']))}" for w in windows.values()],
+        t("plan.col_calendar_days", lang): [w["calendar_days"] for w in windows.values()],
+        t("plan.col_weekend_days", lang): [w["weekend_days"] for w in windows.values()],
+        t("plan.col_weekday_holidays", lang): [
+            sep.join(f"{d.isoformat()[5:]} {n}" for d, n in zip(w["holidays"]["date"], w["holidays"]["name"])) or "–"
+            for w in windows.values()],
+        t("plan.col_makeup_days", lang): [sep.join(d.isoformat() for d in w["makeup_days"]) or "–" for w in windows.values()],
+    })
+
+
+def talking_points(plan: Plan, summary: Summary, checkpoints: pd.DataFrame, lang: str) -> list[str]:
+    """Three sentences for the workshop slide, with this market's plan numbers, in the report's language: the
+    status of a saved plan, or for a preview what the 90 working days mean on the team's calendar."""
+    from .model import PHASES, window
+
+    market, country = country_name(plan.market, lang), country_name(plan.team_country, lang)
+    cps = checkpoints.sort_values(["due", "day"])
+    if plan.source == "database":
+        nxt = summary.next_checkpoint
+        points = [
+            t("plan.pt_db_status", lang, day=summary.plan_day, market=market, done=summary.done, n=summary.tasks,
+              planned=summary.planned_done),
+            t("plan.pt_db_rag", lang, red=summary.rag["red"], amber=summary.rag["amber"], green=summary.rag["green"],
+              sv=f"{summary.sv_days:+.1f}"),
+        ]
+        if nxt is not None:
+            points.append(t("plan.pt_db_next", lang, cp=nxt, due=_d(summary.next_due),
+                            readiness=f"{checkpoints.at[nxt, 'readiness']:.0f}%"))
+        else:
+            points.append(t("plan.pt_db_no_next", lang, met=int((checkpoints["state"] == "met").sum()), n=len(checkpoints)))
+        return points
+    whole = window(plan, 1, PLAN_DAYS, lang)
+    ends = [_d(window(plan, lo, hi, lang)["last"]) for lo, hi in PHASES.values()]
+    names = list(dict.fromkeys(whole["holidays"]["name"]))
+    shown = ("、" if lang == "zh-TW" else ", ").join(names[:4]) + ("…" if len(names) > 4 else "")
+    return [
+        t("plan.pt_preview_holidays" if names else "plan.pt_preview_no_holidays", lang, n=len(whole["holidays"]),
+          country=country, names=shown, extra=whole["calendar_days"] - PLAN_DAYS),
+        t("plan.pt_preview_phases", lang, p1=ends[0], p2=ends[1], p3=ends[2]),
+        t("plan.pt_preview_checkpoints", lang, n=len(plan.tasks), k=len(cps), first=cps.index[0], first_due=_d(cps["due"].iloc[0]),
+          last=cps.index[-1], last_due=_d(cps["due"].iloc[-1])),
+    ]

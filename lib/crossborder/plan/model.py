@@ -685,3 +685,42 @@ def summarize(plan: Plan, status: pd.DataFrame, checkpoints: pd.DataFrame, as_of
         sv_days=float(status["sv_days"].sum()), next_checkpoint=nxt,
         next_due=upcoming["due"].iloc[0].date() if nxt else None,
     )
+
+
+# ------------------------------------------------------------------------------------------- workshop
+
+def min_progress(plan: Plan, task_id: str, on: date, thresholds: Thresholds = Thresholds(),
+                 worst: str = "green") -> int | None:
+    """The smallest percent complete (0-99) that keeps ``task_id`` at RAG ``worst`` or better on ``on``,
+    found by trying each value on the in-memory plan (``with_pending``; nothing is written). None when even
+    99 % is not enough (the team has reported the task off track, say). Earned schedule gives the same answer
+    in closed form: progress >= (AT - amber_days) / D for green."""
+    if worst not in _RAG_RANK:
+        raise InputError(f"worst: expected one of {', '.join(_RAG_RANK)}, found {worst!r}")
+    thresholds.check()
+    for progress in range(100):
+        trial = with_pending(plan, task_id, on, progress=progress)
+        rag = status_table(trial, on, thresholds).at[task_id, "rag"]
+        if rag == "not_due" or _RAG_RANK.get(rag, 0) <= _RAG_RANK[worst]:
+            return progress
+    return None
+
+
+def window(plan: Plan, first_day: int, last_day: int, lang: str = "en") -> dict[str, Any]:
+    """Plan days ``first_day``..``last_day`` in calendar terms: their dates, the calendar days they span, and
+    the days off inside (weekend days, public holidays on weekdays) and make-up working days, from the team
+    country's calendar (``WorkCalendar.holidays_between``; names in ``lang``)."""
+    if not 1 <= first_day <= last_day:
+        raise InputError(f"plan days: expected 1 <= first_day <= last_day, found {first_day} and {last_day}")
+    cal = plan.calendar
+    first, last = (pd.Timestamp(d).date() for d in cal.nth(plan.start, [first_day, last_day]))
+    days = pd.date_range(first, last, freq="D")
+    found = cal.holidays_between(first, last, lang)
+    weekend = set(holidays_pkg.country_holidays(plan.team_country).weekend)
+    return {
+        "first": first, "last": last, "calendar_days": len(days),
+        "weekend_days": int(np.isin(days.day_of_week, sorted(weekend)).sum()),
+        "holidays": found[found["kind"] == "holiday"][["date", "name"]].reset_index(drop=True),
+        "makeup_days": list(found.loc[found["kind"] == "makeup", "date"]),
+        "working_days": last_day - first_day + 1,
+    }

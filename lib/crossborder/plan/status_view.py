@@ -32,6 +32,12 @@ class View:
 
         return charts.source_text(self.plan, self.summary, lang, relative(self.path))
 
+    def points(self, lang: str) -> list[str]:
+        """Two or three talking points with the plan's numbers, for the workshop slide deck."""
+        from . import charts
+
+        return charts.talking_points(self.plan, self.summary, self.checkpoints, lang)
+
     def headline(self, lang: str) -> tuple[str, str, float, str]:
         """The chapter's headline: sentence, key figure, its number and unit."""
         from . import charts
