@@ -128,4 +128,5 @@ def test_headline_points_carry_the_numbers(market, lang):
     points = overview.headline_points(overview.load_glossary(), overview.load_syllabus(), scenario.load(market), lang)
     assert len(points) == 2
     assert all(any(ch.isdigit() for ch in p) for p in points)
-    assert str(len(overview.load_glossary())) in points[0]
+    vat = scenario.load(market).market.import_vat.rate
+    assert f"{vat:.0%}" in points[0] and str(overview.QUIZ_SIZE) in points[1]

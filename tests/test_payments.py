@@ -668,3 +668,5 @@ def test_headline_points(code, lang):
     points = P.headline_points(P.load_book(scn.payments, AS_OF), scn, lang)
     assert 2 <= len(points) <= 3
     assert all(re.search(r"\d", p) for p in points)
+    own = scn.payments.tiers[scn.payments.deal.tier].own_limit
+    assert f"USD\u00a0{own:,.0f}" in points[0]          # open account stops at the tier's own limit

@@ -582,4 +582,4 @@ def test_headline_points(channels, code, lang):
     points = P.headline_points(a, lang)
     assert 2 <= len(points) <= 3
     assert all(any(ch.isdigit() for ch in p) for p in points)
-    assert P.money(a.mix_totals["budget"], lang) in points[-1]
+    assert P.money(a.section.budget, lang) in points[-1]   # the budget answer names the scenario's budget

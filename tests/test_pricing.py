@@ -597,4 +597,6 @@ def test_headline_points(market, lang):
     points = pricing.headline_points(b, model, tiers, risk, lang)
     assert len(points) == 3
     assert all(re.search(r"\d", p) for p in points)
-    assert model in points[0]
+    assert pricing.money(float(tiers["recommended_price"].iloc[0]), b.currency) in points[0]
+    absorb = pricing.absorbable_cost_shift(b, model)
+    assert pricing.pct(float(absorb["headroom"].min())) in points[1]

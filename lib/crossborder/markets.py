@@ -1018,6 +1018,11 @@ class Reweighting:
     table: pd.DataFrame
 
 
+def _pp(x: float) -> str:
+    """A weight change in percentage points with a typographic sign: +4.7 pp, −4.7 pp."""
+    return f"{x * 100:+.1f} pp".replace("-", "−")
+
+
 def _in_text(code: str, lang: str) -> str:
     """The market's name inside a sentence ("the United States"; the platform chapter's rule)."""
     from .platforms import market_in_text
@@ -1124,7 +1129,7 @@ def reweighting_table(rw: Reweighting, data: Data, lang: str) -> pd.DataFrame:
         t("markets.col_criterion", lang): [_label(data, c, lang) for c in tab.index],
         t("markets.col_weight_before", lang): [f"{x:.1%}" for x in tab["before"]],
         t("markets.col_weight_after", lang): [f"{x:.1%}" for x in tab["after"]],
-        t("markets.col_weight_change", lang): ["–" if abs(x) < 0.0005 else f"{x * 100:+.1f} pp" for x in tab["change"]],
+        t("markets.col_weight_change", lang): ["–" if abs(x) < 0.0005 else _pp(x) for x in tab["change"]],
     })
 
 
@@ -1136,7 +1141,7 @@ def reweighting_note(rw: Reweighting, data: Data, lang: str) -> str:
     if not rw.found:
         return _sentences([t("markets.rw_not_found", lang, market=name, target=rw.target, rank=rw.rank)], lang)
     moves = rw.table[rw.table["change"].abs() >= 0.005].head(4)
-    changes = join((f"{_label(data, c, lang)} {x * 100:+.1f} pp" for c, x in moves["change"].items()), lang)
+    changes = join((f"{_label(data, c, lang)} {_pp(x)}" for c, x in moves["change"].items()), lang)
     return _sentences([t("markets.rw_found", lang, market=name, before=rw.rank_before, rank=rw.rank, moved=rw.moved,
                          changes=changes)], lang)
 
@@ -1528,21 +1533,28 @@ def origin_note(comp: pd.DataFrame, market: str, lang: str) -> str:
 
 
 def headline_points(a: Analysis, data: Data, scn, lang: str) -> list[str]:
-    """Two or three talking points for the workshop deck, with the market's numbers: its rank and how
-    robust it is, the weight the leader's first place depends on most, and the duty and pilot call."""
+    """Two or three talking points for the workshop deck, with the market's numbers, adding to the headline:
+    how robust the market's rank is, the smallest re-weighting that would lift it (or, for the leader, the
+    weight its first place depends on most), and the duty its goods pay with the pilot's PMF call."""
     code, name = scn.code, _in_text(scn.code, lang)
     leader = a.table.index[0]
     points = []
     if code in a.table.index:
         r = a.table.loc[code]
+        rank_now = int(r["rank"])
         points.append(t("markets.point_rank", lang, method=t(f"markets.method_{a.settings.method}", lang), market=name,
-                        rank=int(r["rank"]), n=len(a.table), p_first=r["p_first"], p_top3=r["p_top3"],
+                        rank=rank_now, n=len(a.table), p_first=r["p_first"], p_top3=r["p_top3"],
                         draws=a.acceptability.samples))
+        rw = reweight_for_rank(a, code, 3 if rank_now > 3 else 1) if rank_now > 1 else None
+        if rw is not None and rw.found:
+            moves = rw.table[rw.table["change"].abs() >= 0.005].head(3)
+            changes = join((f"{_label(data, c, lang)} {_pp(x)}" for c, x in moves["change"].items()), lang)
+            points.append(t("markets.point_reweight", lang, market=name, moved=rw.moved, changes=changes, rank=rw.rank))
     else:
         points.append(t("markets.point_leader", lang, leader=country_name(leader, lang), p=a.table.at[leader, "p_first"],
                         draws=a.acceptability.samples))
     sens = a.sensitivity
-    if np.isfinite(sens["margin"]).any():
+    if len(points) < 2 and np.isfinite(sens["margin"]).any():
         c = sens["margin"].idxmin()
         low, high = sens.at[c, "low"], sens.at[c, "high"]
         kind = "below" if high >= 0.999 else "above" if low <= 0.001 else "between"

@@ -291,17 +291,17 @@ def headline(glossary: pd.DataFrame, lang: str) -> tuple[str, str, int]:
 
 
 def headline_points(glossary: pd.DataFrame, syllabus: pd.DataFrame, scn, lang: str) -> list[str]:
-    """Two talking points for the workshop deck: the glossary's spread over the outline, and the market's
-    import VAT, customs-value basis and trade agreements (the market's numbers)."""
+    """Two talking points for the workshop deck, adding to the headline: the market's import VAT, customs-value
+    basis and trade agreements, and the sections this market's glossary quiz draws on."""
     from .i18n import country_name
 
-    counts = glossary.groupby("section").size()
-    top = int(counts.idxmax())
     m = scn.market
+    quiz = glossary_quiz(glossary, m.code, lang)
+    sections = sorted(int(x) for x in glossary.set_index("term").loc[list(quiz.terms), "section"])
     return [
-        t("overview.point_terms", lang, n=len(glossary), top=top, title=syllabus.at[top, f"title_{_col(lang)}"],
-          top_n=int(counts.max())),
         t("overview.point_market", lang, market=country_name(m.code, lang), rate=f"{m.import_vat.rate:.0%}",
           basis=m.customs_value_basis, k=len(m.trade_agreements),
           fta=t("overview.point_fta_yes" if m.fta_with_taiwan else "overview.point_fta_no", lang)),
+        t("overview.point_quiz", lang, market=country_name(m.code, lang), n=len(quiz.terms),
+          sections=t("overview.list_sep", lang).join(str(x) for x in sections)),
     ]

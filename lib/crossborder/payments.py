@@ -1623,24 +1623,30 @@ def tenor_table(table: pd.DataFrame, pay: Payments, lang: str, tier: str | None 
 
 
 def headline_points(book: Book, scn, lang: str) -> list[str]:
-    """Talking points for the workshop deck with the market's numbers: the deal's recommended term and its
-    cost, the open-account break-even PD against the tier's PD, and the receivables (or, without a ledger,
-    the fraud screening of the market's orders)."""
+    """Talking points for the workshop deck with the market's numbers, adding to the headline: the deal amounts
+    at which the tier's recommended term changes, the tenor from which an LC is cheaper than open account for
+    the tier, and the receivables that need chasing (over 90 days, collection effectiveness)."""
     pay = scn.payments
     tier = pay.deal.tier
-    rec = recommend_terms(cost_grid(book.instruments, pay)).loc[tier]
-    be = break_even_pd(book.instruments, pay)
-    points = [
-        t("payments.point_term", lang, tier=tier_label(pay, tier, lang), instrument=inst_label(rec["instrument"], lang),
-          cost=_pct(rec["total_pct"]), amount=_usd(pay.deal.amount), tenor=pay.deal.tenor_days),
-        t("payments.point_breakeven", lang, be=breakeven_text(be, lang), ref=inst_label(be.reference, lang),
-          pd=_pct(pay.tiers[tier].annual_pd), tier=tier_label(pay, tier, lang)),
-    ]
+    sep = t("payments.list_sep", lang)
+    bands = terms_by_amount(book.instruments, pay, step=10_000.0)
+    steps = [t("payments.point_band", lang, instrument=inst_label(r["instrument"], lang), to=_usd(r["to"]))
+             for _, r in bands.iloc[:-1].iterrows()]
+    last = inst_label(bands["instrument"].iloc[-1], lang)
+    points = [t("payments.point_amounts", lang, tier=tier_label(pay, tier, lang), steps=sep.join(steps), last=last)
+              if steps else t("payments.point_amounts_one", lang, tier=tier_label(pay, tier, lang), last=last,
+                              to=_usd(bands["to"].iloc[-1]))]
+    table = breakeven_by_tenor(book.instruments, pay, [30, 60, 90, 120, 150, 180])
+    x = table[table["status"] == "crosses"]
+    p = pay.tiers[tier].annual_pd
+    over = x.index[x["pd"] < p]
+    points.append(t("payments.point_tenor_over" if len(over) else "payments.point_tenor_under", lang,
+                    tier=tier_label(pay, tier, lang), pd=_pct(p), tenor=int(over[0]) if len(over) else 180))
     led = _local(book, scn.code)
     kpis = receivables_kpis(led, book.as_of, pay.receivables) if len(led) else None
     if kpis is not None and kpis["ar"] > 0:
-        points.append(t("payments.point_ar", lang, dso=f"{kpis['dso']:.0f}" if np.isfinite(kpis["dso"]) else "–",
-                        overdue=_pct(kpis["overdue_share"], 0), ar=_usd(kpis["ar"])))
+        points.append(t("payments.point_ar", lang, ar=_usd(kpis["ar"]), over90=_usd(kpis["over_90"]),
+                        cei="–" if not np.isfinite(kpis["cei"]) else f"{kpis['cei']:.0f} %"))
     return points
 
 

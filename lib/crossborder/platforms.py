@@ -1207,8 +1207,9 @@ def parity_note(a: Analysis, channel: str, lang: str) -> str:
 
 
 def headline_points(a: Analysis, lang: str) -> list[str]:
-    """Talking points for the workshop deck with the market's numbers: the cheapest order against the own
-    site, the top channel's score and its chance to beat the own site, and the budget mix."""
+    """Talking points for the workshop deck with the market's numbers, adding to the headline: the cheapest
+    order against the own site, the top channel's score and its chance to beat the own site, and the budget
+    up to which USD 1,000 more still earns USD 1,000 of gross profit in a year (else the mix's totals)."""
     best = _by_cost(a)[0]
     base = a.section.baseline
     top = a.shortlist[0]
@@ -1223,8 +1224,13 @@ def headline_points(a: Analysis, lang: str) -> list[str]:
         points.append(t("platforms.point_top", lang, channel=a.name(top, lang), score=f"{a.selection.at[top, 'score']:.0f}",
                         p=_pct(a.selection.at[top, "p_beat"]), baseline=a.name(base, lang),
                         draws=f"{a.section.monte_carlo.draws:,}"))
-    points.append(t("platforms.point_mix", lang, budget=money(tot["budget"], lang), leads=f"{tot['leads']:,.0f}",
-                    profit=money(tot["gross_profit"], lang), gain=_pct(gain, signed=True)))
+    br = budget_for_return(a)
+    if br.status == "interior":
+        points.append(t("platforms.point_budget", lang, budget=money(round(br.budget, -3), lang),
+                        current=money(br.current, lang)))
+    else:
+        points.append(t("platforms.point_mix", lang, budget=money(tot["budget"], lang), leads=f"{tot['leads']:,.0f}",
+                        profit=money(tot["gross_profit"], lang), gain=_pct(gain, signed=True)))
     return [spaced(p[:1].upper() + p[1:] if lang == "en" else p, lang) for p in points]
 
 

@@ -1363,22 +1363,27 @@ def cut_note(cut_frame: pd.DataFrame, cut: float, lang: str) -> str:
 
 
 def headline_points(book: PriceBook, model: str, tiers: pd.DataFrame, risk: MarginRisk, lang: str) -> list[str]:
-    """Talking points for the workshop deck with the market's numbers: the re-pricing's worth, the riskiest
-    tier, and how the first tier's win probability moves."""
+    """Talking points for the workshop deck with the market's numbers, adding to the headline: how the first
+    tier's win probability moves, the unit-cost rise the price list absorbs, and what a 10 % competitor cut
+    costs when the prices are re-optimised or held."""
     ccy = book.currency
-    worst = int(np.argmax(risk.below_floor))
-    uplift = contribution_uplift(tiers)
     first = tiers.iloc[0]
-    return [
-        t("pricing.point_uplift", lang, model=model, lo=money(float(tiers["recommended_price"].min()), ccy),
-          hi=money(float(tiers["recommended_price"].max()), ccy), uplift=_signed(uplift)),
-        t("pricing.point_risk" if risk.below_floor[worst] > 0 else "pricing.point_risk_none", lang,
-          tier=tiers["label"].iloc[worst], p=pct(float(risk.below_floor[worst])),
-          floor=pct_setting(book.section.guardrails.floor), draws=f"{len(risk.costs):,}"),
-        t("pricing.point_win", lang, tier=first["label"], ladder=money(float(first["ladder_price"]), ccy),
-          w0=pct(float(first["ladder_win"]), 0), rec=money(float(first["recommended_price"]), ccy),
-          w1=pct(float(first["recommended_win"]), 0)),
-    ]
+    points = [t("pricing.point_win", lang, tier=first["label"], ladder=money(float(first["ladder_price"]), ccy),
+                w0=pct(float(first["ladder_win"]), 0), rec=money(float(first["recommended_price"]), ccy),
+                w1=pct(float(first["recommended_win"]), 0))]
+    absorb = absorbable_cost_shift(book, model)
+    if absorb["headroom"].notna().any():
+        i = int(absorb["headroom"].idxmin())
+        x = float(absorb.at[i, "headroom"])
+        key = "pricing.point_absorb" if x > 0 else "pricing.point_absorb_already"
+        points.append(t(key, lang, shift=pct(abs(x)), tier=absorb.at[i, "label"],
+                        floor=pct_setting(book.section.guardrails.floor)))
+    cut = competitor_cut(book, model, 0.10)
+    before = float(cut["before"].sum())
+    if before > 0:
+        points.append(t("pricing.point_cut", lang, reprice=_signed(float(cut["reprice"].sum()) / before - 1),
+                        hold=_signed(float(cut["hold"].sum()) / before - 1)))
+    return points
 
 
 # ============================================================================================ panel
