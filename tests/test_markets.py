@@ -574,3 +574,85 @@ def test_save_writes_a_valid_overlay(home, data):
     assert again.has_user_overlay and again.markets.method == "weighted_sum"
     assert again.markets.weights["demand"] == 0.5
     assert again.markets.pilot_results == scn.markets.pilot_results       # untouched sections survive
+
+
+# ============================================================================== workshop exercises
+
+def _toy_analysis(rows: dict[str, list[float]], weights: list[float], method: str = "weighted_sum"):
+    """The parts of an Analysis that the re-weighting reads, for a small hand-made matrix (benefit criteria)."""
+    from types import SimpleNamespace
+
+    matrix = pd.DataFrame(rows, index=["x", "y"]).T.astype(float)
+    return SimpleNamespace(matrix=matrix, benefit=pd.Series(True, index=matrix.columns),
+                           weights=pd.Series(weights, index=matrix.columns) / sum(weights),
+                           settings=mk.Settings(method=method, normalization="minmax"))
+
+
+def test_reweight_hand_worked():
+    # Weighted sum with min-max: A = (10, 0) scores w_x, B = (0, 10) scores w_y. With w = (0.6, 0.4), A leads
+    # 0.6 to 0.4; B is first once w_y > 0.5 (a tie does not count), i.e. after moving just over 0.1 of x to y.
+    a = _toy_analysis({"A": [10, 0], "B": [0, 10]}, [0.6, 0.4])
+    rw = mk.reweight_for_rank(a, "B", 1)
+    assert rw.found and rw.rank == 1 and rw.rank_before == 2
+    assert rw.moved == pytest.approx(0.1, abs=1e-6)
+    assert rw.weights["y"] == pytest.approx(0.5, abs=1e-6) and rw.weights["y"] > 0.5
+    assert rw.weights.sum() == pytest.approx(1.0)
+    assert rw.table.at["y", "change"] == pytest.approx(0.1, abs=1e-6)
+    # already there: nothing moves
+    assert mk.reweight_for_rank(a, "A", 1).moved == 0.0
+
+
+def test_reweight_cannot_lift_a_dominated_market():
+    # C is worse than A on every criterion: no weights put it first; the best it reaches is second.
+    a = _toy_analysis({"A": [10, 10], "B": [0, 5], "C": [5, 4]}, [0.5, 0.5], method="topsis")
+    rw = mk.reweight_for_rank(a, "C", 1)
+    assert not rw.found and rw.rank == 2
+    with pytest.raises(InputError, match="market: expected a candidate market"):
+        mk.reweight_for_rank(a, "ZZ", 1)
+    with pytest.raises(InputError, match="target: expected a rank from 1 to 3"):
+        mk.reweight_for_rank(a, "C", 0)
+
+
+@pytest.mark.parametrize("code", ["DE", "JP"])
+def test_reweight_on_the_example_data_reaches_the_target_and_is_tight(data, code):
+    scn = scenario.load(code)
+    settings, plants = mk.settings_of(scn), list(scn.exporter.origin_plants)
+    a = mk.analyse(data, settings, plants)
+    rank_now = int(a.table.at[code, "rank"])
+    target = 3 if rank_now > 3 else 1
+    rw = mk.reweight_for_rank(a, code, target)
+    assert rw.found and rw.rank_before == rank_now > target
+    check = mk.analyse(data, replace(settings, weighting="direct", weights=rw.weights.to_dict()), plants)
+    assert int(check.table.at[code, "rank"]) <= target
+    # tight: 90 % of the same move falls short of the target
+    short = a.weights + 0.9 * (rw.weights - a.weights)
+    again = mk.analyse(data, replace(settings, weighting="direct", weights=short.to_dict()), plants)
+    assert int(again.table.at[code, "rank"]) > target
+    assert 0 < rw.moved < 0.5
+    assert str(rw.rank) in mk.reweighting_note(rw, data, "zh-TW") and "pp" in mk.reweighting_note(rw, data, "en")
+    assert len(mk.reweighting_table(rw, data, "en")) == len(data.criteria)
+
+
+def test_origin_comparison_best_is_the_lowest_duty(data):
+    scn = scenario.load("US")
+    plants = list(scn.exporter.origin_plants)
+    comp = mk.origin_comparison(data, mk.settings_of(scn), plants, "US")
+    assert list(comp.index) == [*plants, "best"]
+    assert comp.at["best", "duty"] == comp.loc[plants, "duty"].min()
+    # the US duty is the same from every plant (MFN + reciprocal), yet the other markets' preferences move its rank
+    assert comp["duty"].nunique() == 1 and comp.at["best", "rank"] > comp["rank"].min()
+    note = mk.origin_note(comp, "US", "en")
+    assert note.startswith("For the United States") and "relative" in note
+    assert "最佳生產基地" in mk.origin_note(comp, "US", "zh-TW")
+    assert len(mk.origin_table(comp, "zh-TW")) == len(plants) + 1
+
+
+@pytest.mark.parametrize("code", ["DE", "VN"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_headline_points(data, code, lang):
+    scn = scenario.load(code)
+    a = mk.analyse(data, mk.settings_of(scn), list(scn.exporter.origin_plants), lang)
+    points = mk.headline_points(a, data, scn, lang)
+    assert 2 <= len(points) <= 3
+    assert all(re.search(r"\d", p) for p in points)
+    assert str(int(a.table.at[code, "rank"])) in points[0]

@@ -61,3 +61,72 @@ def test_market_facts_and_headline_in_both_languages():
     assert "FOB" in en.iloc[:, 1].tolist() and "美國 (US)" in zh.iloc[0, 1]
     text, figure, n = overview.headline(overview.load_glossary(), "zh-TW")
     assert str(n) in figure and "術語" in text
+
+
+# ------------------------------------------------------------------------------------- glossary quiz
+
+def test_quiz_seed_is_the_market_code_as_a_number():
+    assert overview.quiz_seed("DE") == ord("D") * 256 + ord("E") == 17477
+    assert overview.quiz_seed(" vn ") == overview.quiz_seed("VN")
+    with pytest.raises(InputError, match="market: expected an ISO 3166-1 alpha-2 code"):
+        overview.quiz_seed("DEU")
+
+
+def test_quiz_meaning_hides_the_answer():
+    en = "Minimum Order Quantity: the smallest quantity a supplier accepts; price tiers usually start at the MOQ."
+    assert overview.quiz_meaning("MOQ", en, "en") == ("The smallest quantity a supplier accepts; price tiers usually "
+                                                       "start at the ___.")
+    zh = "穩定幣/數位錢包（Stablecoin / Digital Wallet）：穩定幣為與美元掛鉤的代幣，透過數位錢包持有。"
+    assert overview.quiz_meaning("Stablecoin / Digital wallet", zh, "zh-TW") == "＿＿為與美元掛鉤的代幣，透過＿＿持有。"
+    assert overview.quiz_term("Stablecoin / Digital wallet", zh, "zh-TW") == "穩定幣/數位錢包（Stablecoin / Digital Wallet）"
+    # a colon deep inside a sentence is not a label: nothing is cut
+    long = "The share of orders shipped on time; measured as: on-time orders / all orders."
+    assert overview.quiz_meaning("OTD", long, "en") == long
+
+
+@pytest.mark.parametrize("market", ["DE", "VN"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_quiz_is_seeded_by_market_and_its_key_matches_the_glossary(market, lang):
+    g = overview.load_glossary()
+    quiz = overview.glossary_quiz(g, market, lang)
+    again = overview.glossary_quiz(g, market, lang)
+    assert quiz.terms == again.terms and quiz.options.equals(again.options)       # same market, same quiz
+    assert len(quiz.terms) == overview.QUIZ_SIZE == len(set(quiz.terms))
+    assert len(set(g.set_index("term").loc[list(quiz.terms), "section"])) == overview.QUIZ_SIZE  # spread
+    key = overview.quiz_key(g, quiz)
+    assert sorted(key["letter"]) == list("ABCDE")                                  # one letter per term
+    by_term = g.set_index("term")["zh_TW" if lang == "zh-TW" else "en"]
+    for term, letter in zip(key["term"], key["letter"]):
+        shown = quiz.options.at[letter, "meaning"]
+        assert shown == overview.quiz_meaning(term, by_term[term], lang)
+        assert term not in shown                                                    # the answer is hidden
+    table = overview.quiz_table(quiz)
+    assert list(table.iloc[:, 2]) == list("ABCDE") and len(table) == 5
+    shown_key = overview.quiz_key_table(key, lang)
+    assert list(shown_key.iloc[:, 2]) == list(key["letter"])
+
+
+def test_quizzes_differ_between_markets():
+    g = overview.load_glossary()
+    assert overview.glossary_quiz(g, "DE", "en").terms != overview.glossary_quiz(g, "JP", "en").terms
+
+
+def test_quiz_key_rejects_a_quiz_that_does_not_fit_the_glossary():
+    g = overview.load_glossary()
+    quiz = overview.glossary_quiz(g, "MX", "en")
+    wrong = quiz.options.copy()
+    wrong.iloc[0, 0] = "Something else entirely."
+    with pytest.raises(InputError, match="expected one option defining"):
+        overview.quiz_key(g, overview.Quiz(quiz.market, quiz.lang, quiz.terms, quiz.labels, wrong))
+    with pytest.raises(InputError, match="n: expected a whole number of terms"):
+        overview.glossary_quiz(g, "MX", "en", n=1)
+
+
+@pytest.mark.parametrize("market", ["DE", "US"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_headline_points_carry_the_numbers(market, lang):
+    points = overview.headline_points(overview.load_glossary(), overview.load_syllabus(), scenario.load(market), lang)
+    assert len(points) == 2
+    assert all(any(ch.isdigit() for ch in p) for p in points)
+    vat = scenario.load(market).market.import_vat.rate
+    assert f"{vat:.0%}" in points[0] and str(overview.QUIZ_SIZE) in points[1]

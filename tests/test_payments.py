@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 
@@ -624,3 +625,48 @@ def test_notebook_is_committed_clean_and_bilingual():
     en = sum("lang-en" in t for t in tags)
     assert zh == en >= 8
     assert "chapter.headline(\"04_payments_credit\"" in nb.cells[-1].source
+
+
+# ------------------------------------------------------------------------------------ workshop exercises
+
+def test_terms_by_amount_switch_at_the_limits(inst, pay):
+    # Tier A: own limit 150,000, insurer limit 200,000. Plain open account is cheapest while the seller can carry
+    # it (amount <= own limit); insured open account then carries up to own + insurer = 350,000.
+    bands = P.terms_by_amount(inst, pay, tier="A", max_amount=500_000, step=10_000)
+    assert list(bands["instrument"][:2]) == ["oa", "oa_insured"]
+    assert bands.at[0, "to"] == 150_000 and bands.at[1, "from"] == 150_001
+    assert bands.at[1, "to"] == 350_000 and bands.at[2, "from"] == 350_001
+    assert bands.at[2, "instrument"] not in ("oa", "oa_insured")
+    # every boundary is exact to the dollar: the recommendation differs on its two sides
+    for a, b in zip(bands["to"][:-1], bands["from"][1:]):
+        left = P.recommend_terms(P.cost_grid(inst, pay, amount=float(a))).at["A", "instrument"]
+        right = P.recommend_terms(P.cost_grid(inst, pay, amount=float(b))).at["A", "instrument"]
+        assert b == a + 1 and left != right
+    note = P.amount_note(bands, pay, "en")
+    assert "USD\u00a0150,000" in note and "insured" in note
+    assert "◀" in "".join(P.amount_table(bands, pay, "zh-TW").iloc[:, 2])
+    with pytest.raises(InputError, match="step: expected an amount"):
+        P.terms_by_amount(inst, pay, step=0)
+
+
+def test_breakeven_by_tenor_checks_out_against_the_costs(inst, pay):
+    table = P.breakeven_by_tenor(inst, pay, [30, 90, 180])
+    for tenor, row in table.iterrows():
+        assert row["status"] == "crosses"
+        costs = P.instrument_costs(inst, pay, tenor_days=tenor, annual_pd=row["pd"])
+        assert costs.at["oa", "total"] == pytest.approx(costs.at[row["reference"], "total"], rel=1e-9)
+        assert row["horizon_pd"] == pytest.approx(1 - (1 - row["pd"]) ** (tenor / 365))
+    assert table["pd"].is_monotonic_decreasing        # the same loss budget spread over a longer tenor
+    shown = P.tenor_table(table, pay, "zh-TW")
+    assert len(shown) == 3 and shown.iloc[0, 0] == "30 天"
+
+
+@pytest.mark.parametrize("code", ["DE", "MX"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_headline_points(code, lang):
+    scn = scenario.load(code)
+    points = P.headline_points(P.load_book(scn.payments, AS_OF), scn, lang)
+    assert 2 <= len(points) <= 3
+    assert all(re.search(r"\d", p) for p in points)
+    own = scn.payments.tiers[scn.payments.deal.tier].own_limit
+    assert f"USD\u00a0{own:,.0f}" in points[0]          # open account stops at the tier's own limit

@@ -505,3 +505,81 @@ def test_saving_an_invalid_state_writes_nothing(channels, tmp_path, monkeypatch)
     assert p.save() is None
     assert "mix_channels" in p.status.value
     assert not (tmp_path / "scenarios" / "DE.yaml").exists()
+
+
+# ------------------------------------------------------------------------------------ workshop exercises
+
+def test_parity_factor_matches_the_closed_form_and_the_model(channels):
+    scn = scenario.load("DE")
+    a = P.analyse(scn, channels)
+    c, base = P.challenger(a), a.section.baseline
+    assert c != base
+    # cost per PO = A / (Q1 x conversion x f) + commission x order value; equal to the baseline's when
+    # f = A / (Q1 x conversion x (cpp_base - commission x order value))
+    A, Q1 = a.economics.at[c, "spend"], a.economics.at[c, "leads"]
+    conv, comm, value = (a.inputs.at[c, k] for k in ("conversion", "commission", "order_value"))
+    cpp_base = a.economics.at[base, "cost_per_po"]
+    closed = A / (Q1 * conv * (cpp_base - comm * value))
+    k = P.parity_factor(a.inputs, c, base, "conversion")
+    assert k == pytest.approx(closed, rel=1e-9) and 0 < k < 1
+    # inquiries scale the same product Q1 x conversion, so they draw level at the same factor
+    assert P.parity_factor(a.inputs, c, base, "inquiries_per_month") == pytest.approx(k, rel=1e-9)
+    # the whole model agrees: scale the channel's conversion in the data file's table and recompute
+    table = channels.copy()
+    for col in ("conversion", "conversion_low", "conversion_high"):
+        table.loc[c, col] *= k
+    again = P.analyse(scn, table)
+    assert again.economics.at[c, "cost_per_po"] == pytest.approx(cpp_base, rel=1e-6)
+    # membership: a cost, so the channel can afford a dearer one (factor above 1)
+    assert P.parity_factor(a.inputs, c, base, "membership_per_year") > 1
+
+
+def test_parity_factor_edges(channels):
+    a = P.analyse(scenario.load("US"), channels)
+    c, base = P.challenger(a), a.section.baseline
+    with pytest.raises(InputError, match="field: expected one of"):
+        P.parity_factor(a.inputs, c, base, "colour")
+    with pytest.raises(InputError, match="channel: expected one of the compared channels"):
+        P.parity_factor(a.inputs, "nowhere", base)
+    table = P.parity_table(a, c, "zh-TW")
+    assert len(table) >= 2 and "−" in table.iloc[0, 3]          # conversion must fall to draw level
+    assert "持平" in P.parity_note(a, c, "zh-TW") and "%" in P.parity_note(a, c, "en")
+
+
+@pytest.mark.parametrize("code", ["DE", "VN"])
+def test_budget_for_return_agrees_with_a_grid_search(channels, code):
+    a = P.analyse(scenario.load(code), channels)
+    br = P.budget_for_return(a)
+    chans = a.section.mix_channels
+
+    def gp(b):
+        return P.optimise_mix(a.inputs, a.economics, chans, b, "profit")[1]["gross_profit"]
+
+    # independent: walk the budget in USD 1,000 steps from the minimum spends
+    grid = np.arange(br.low, br.high - 1000, 1000.0)
+    clears = [b for b in grid if gp(b + 1000) - gp(b) >= 1000]
+    assert br.status == "interior"
+    assert abs(br.budget - max(clears)) <= 1000
+    assert gp(br.budget + 1000) - gp(br.budget) == pytest.approx(1000, abs=1.0)
+    assert br.marginal_now == pytest.approx(gp(a.section.budget + 1000) - gp(a.section.budget))
+    note = P.budget_note(br, "en")
+    assert "USD 1,000" in note and P.money(round(br.budget, -3), "en") in note
+
+
+def test_budget_for_return_edges(channels):
+    a = P.analyse(scenario.load("DE"), channels)
+    assert P.budget_for_return(a, hurdle=1e6).status == "below_minimum"
+    top = P.budget_for_return(a, hurdle=1e-9)
+    assert top.status == "at_maximum" and top.budget == top.high
+    with pytest.raises(InputError, match="hurdle, step: expected numbers > 0"):
+        P.budget_for_return(a, hurdle=0)
+
+
+@pytest.mark.parametrize("code", ["US", "JP"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_headline_points(channels, code, lang):
+    a = P.analyse(scenario.load(code), channels)
+    points = P.headline_points(a, lang)
+    assert 2 <= len(points) <= 3
+    assert all(any(ch.isdigit() for ch in p) for p in points)
+    assert P.money(a.section.budget, lang) in points[-1]   # the budget answer names the scenario's budget

@@ -544,3 +544,59 @@ def test_figures_and_tables_in_both_languages():
         table = pricing.tier_table(b, tiers, risk, lang)
         assert len(table) == len(tiers) and not table.isna().any().any()
     assert "日本" in pricing.ladder_figure(b, model, tiers, "zh-TW").layout.title.text
+
+
+# ---------------------------------------------------------------------------------- workshop exercises
+
+def test_absorbable_cost_shift_by_hand():
+    # TWD 300 at 30 = USD 10 a unit, FCA (no freight, no insurance): list = 10 / (1 - 0.5) = 20.00.
+    # Ladder (region 1.05): tier 1 = 21.00, tier 2 = 20 x 0.9 x 1.05 = 18.90. The margin 1 - 10 (1 + x) / p
+    # reaches the 20 % floor at 1 + x = 0.8 p / 10: x = 0.68 for tier 1 and 0.512 for tier 2.
+    b = book()
+    absorb = pricing.absorbable_cost_shift(b, "T-1")
+    assert list(absorb["ladder_price"]) == [21.0, 18.9]
+    assert absorb["cost_shift"].tolist() == pytest.approx([0.68, 0.512], abs=1e-8)
+    assert absorb["headroom"].tolist() == pytest.approx([0.68, 0.512], abs=1e-8)
+    # at the found shift the ladder sits exactly on the floor; a little beyond, the guardrail refuses it
+    at = pricing.tier_frame(pricing.restress(b, pricing.Stress(cost_shift=0.512)), "T-1")
+    assert at["ladder_margin"].iloc[1] == pytest.approx(0.2, abs=1e-9)
+    q = pricing.quote(pricing.restress(b, pricing.Stress(cost_shift=0.52)), "T-1", 150, 40)
+    assert not q.quoted and q.reason == "reason_below_floor"
+    # a shift already applied counts: the headroom is what is left
+    shifted = pricing.absorbable_cost_shift(pricing.restress(b, pricing.Stress(cost_shift=0.1)), "T-1")
+    assert shifted["headroom"].tolist() == pytest.approx([0.58, 0.412], abs=1e-8)
+    table = pricing.absorb_table(b, absorb, "zh-TW")
+    assert table.iloc[1, 3] == "+51.2\u00a0%"
+    assert "51.2" in pricing.absorb_note(b, absorb, "en") and "50–99" not in pricing.absorb_note(b, absorb, "en")
+
+
+def test_competitor_cut_answers_are_ordered():
+    b = book()
+    cut = pricing.competitor_cut(b, "T-1", 0.10)
+    now = pricing.tier_frame(b, "T-1")
+    curve, v, cost = b.section.win_curve, now.attrs["insurance_share"], now.attrs["unit_cost"]
+    # holding: today's recommended price against the competitor at 90 % (19.00 -> 17.10 at tier 1)
+    assert cut["competitor_after"].iloc[0] == pytest.approx(17.10)
+    p0 = now["recommended_price"].iloc[0]
+    by_hand = pricing.win_probability(p0, 17.10, curve) * (p0 * (1 - v) - cost) * now["typical_qty"].iloc[0]
+    assert cut["hold"].iloc[0] == pytest.approx(by_hand)
+    assert (cut["reprice"] >= cut["hold"] - 1e-9).all() and (cut["reprice"] >= cut["match"] - 1e-9).all()
+    assert (cut["before"] >= cut[["hold", "match", "reprice"]].max(axis=1) - 1e-9).all()
+    assert (cut["price_match"] >= now["floor_price"] - 1e-9).all()
+    note = pricing.cut_note(cut, 0.10, "zh-TW")
+    assert "10\u00a0%" in note and "−" in note
+    assert len(pricing.cut_table(b, cut, "en")) == len(now)
+    with pytest.raises(InputError, match="cut: expected a share"):
+        pricing.competitor_cut(b, "T-1", 0.0)
+
+
+@pytest.mark.parametrize("market", ["DE", "VN"])
+@pytest.mark.parametrize("lang", ["en", "zh-TW"])
+def test_headline_points(market, lang):
+    b, model, tiers, risk = _analysed(market)
+    points = pricing.headline_points(b, model, tiers, risk, lang)
+    assert len(points) == 3
+    assert all(re.search(r"\d", p) for p in points)
+    assert pricing.money(float(tiers["recommended_price"].iloc[0]), b.currency) in points[0]
+    absorb = pricing.absorbable_cost_shift(b, model)
+    assert pricing.pct(float(absorb["headroom"].min())) in points[1]

@@ -995,6 +995,186 @@ def analyse(data: Data, settings: Settings, plants: list[str], lang: str = "en")
                     acc, sens, pilot, tariffs, ahp_res)
 
 
+# ========================================================================================= workshop
+
+@dataclass(frozen=True)
+class Reweighting:
+    """The smallest change of weights found that lifts a market to a target rank (``reweight_for_rank``).
+
+    ``weights`` (sum 1) is the new weight vector and ``table`` compares it with the old one per criterion
+    (columns ``before``, ``after``, ``change``, largest change first); ``moved`` is the share of the total
+    weight moved between criteria (total variation distance, 0.5 x sum |after - before|); ``rank`` and
+    ``rank_before`` are the market's ranks under the new and the old weights; ``found`` is False when no
+    weighting tried reaches the target (``weights`` is then the one giving the best rank found).
+    """
+
+    market: str
+    target: int
+    found: bool
+    rank: int
+    rank_before: int
+    moved: float
+    weights: pd.Series
+    table: pd.DataFrame
+
+
+def _pp(x: float) -> str:
+    """A weight change in percentage points with a typographic sign: +4.7 pp, −4.7 pp."""
+    return f"{x * 100:+.1f} pp".replace("-", "−")
+
+
+def _in_text(code: str, lang: str) -> str:
+    """The market's name inside a sentence ("the United States"; the platform chapter's rule)."""
+    from .platforms import market_in_text
+
+    return market_in_text(code, lang)
+
+
+def _sentences(parts: list[str], lang: str) -> str:
+    """Sentences joined in the language's way, each starting with a capital in English."""
+    parts = [p[:1].upper() + p[1:] if lang == "en" else p for p in parts if p]
+    return ("" if lang == "zh-TW" else " ").join(parts)
+
+
+def _rank_of(prep: Prepared, W: np.ndarray, i: int, margin: float = 1e-9) -> np.ndarray:
+    """Rank of market ``i`` under each weight vector (rows of W), counting it behind any other market that
+    scores at least as high less ``margin``: a rank reached this way holds strictly, not by a tie within
+    rounding (so :func:`rank` on the full analysis agrees)."""
+    S = prep.score(W)
+    ahead = S >= S[:, [i]] - margin
+    ahead[:, i] = False
+    return 1 + ahead.sum(axis=1)
+
+
+def _transfers(w0: np.ndarray, steps: int = 40) -> np.ndarray:
+    """Weight vectors that move a share d of criterion j's weight to criterion k (every pair j != k,
+    d = w_j x s / steps for s = 1..steps): the simplest re-weightings to explain."""
+    n = w0.size
+    j, k = (idx.ravel() for idx in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    keep = (j != k) & (w0[j] > 0)
+    j, k = j[keep], k[keep]
+    frac = np.arange(1, steps + 1) / steps
+    jj, kk = np.repeat(j, steps), np.repeat(k, steps)
+    d = w0[jj] * np.tile(frac, j.size)
+    W = np.tile(w0, (jj.size, 1))
+    W[np.arange(jj.size), jj] -= d
+    W[np.arange(jj.size), kk] += d
+    return np.clip(W, 0.0, None)
+
+
+def reweight_for_rank(a: Analysis, market: str, target: int, *, draws: int = 4000, seed: int = 0,
+                      refine: int = 30) -> Reweighting:
+    """Search the weights for the smallest change that puts ``market`` at rank ``target`` or better.
+
+    The decision matrix, method and normalization are the analysis's; only the weights move. Candidates,
+    simplest first: moving part of one criterion's weight to another (every pair) and moving one weight
+    with the others rescaled in proportion (as in the tornado); only if none of these reaches the target,
+    ``draws`` Dirichlet draws around the current weights at falling concentrations (k = 400, 100, 25, 5)
+    and uniform over the simplex. Among the candidates that reach the target, the one nearest the current
+    weights (total variation distance, the share of weight moved) is pulled back towards them by bisection
+    on the segment between the two: the target fails at the current weights and holds at the candidate,
+    so the bisection ends where it just holds. The target must hold strictly: a tie with a market ahead does
+    not count as reaching its rank.
+    """
+    if market not in a.matrix.index:
+        raise InputError(f"market: expected a candidate market of {relative(MARKETS_FILE)} "
+                         f"({', '.join(a.matrix.index)}), found {market!r}")
+    m = len(a.matrix.index)
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 1 <= target <= m:
+        raise InputError(f"target: expected a rank from 1 to {m}, found {target!r}")
+    i = a.matrix.index.get_loc(market)
+    prep = Prepared(a.matrix.to_numpy(dtype=float), a.benefit.to_numpy(), a.settings.method, a.settings.normalization)
+    w0 = a.weights.to_numpy(dtype=float)
+    n = w0.size
+    before = int(_rank_of(prep, w0[None, :], i)[0])
+    found = True
+    if before <= target:
+        best = w0.copy()
+    else:
+        grid = np.linspace(0.0, 1.0, 101)
+        simple = np.vstack([_transfers(w0), _rescaled(_shares(w0), np.repeat(np.arange(n), grid.size), np.tile(grid, n))])
+        per = max(draws // 5, 1)
+        random = np.vstack([*(sample_weights(w0, per, "around", k, seed + s)
+                              for s, k in enumerate((400.0, 100.0, 25.0, 5.0))),
+                            sample_weights(w0, per, "uniform", seed=seed + 4)])
+        for W in (simple, random):
+            ranks = _rank_of(prep, W, i)
+            dist = 0.5 * np.abs(W - w0).sum(axis=1)
+            if (ranks <= target).any():
+                j = int(np.argmin(np.where(ranks <= target, dist, np.inf)))
+                lo, hi = 0.0, 1.0                          # the target fails at lo (w0) and holds at hi
+                for _ in range(refine):
+                    mid = 0.5 * (lo + hi)
+                    if _rank_of(prep, (w0 + mid * (W[j] - w0))[None, :], i)[0] <= target:
+                        hi = mid
+                    else:
+                        lo = mid
+                best = w0 + hi * (W[j] - w0)
+                break
+        else:
+            j = int(np.lexsort((dist, ranks))[0])          # the best rank reached, nearest first
+            best, found = W[j], False
+    best = best / best.sum()
+    table = pd.DataFrame({"before": w0, "after": best, "change": best - w0}, index=a.matrix.columns)
+    table = table.reindex(table["change"].abs().sort_values(ascending=False, kind="stable").index)
+    return Reweighting(market, int(target), found, int(_rank_of(prep, best[None, :], i)[0]), before,
+                       float(0.5 * np.abs(best - w0).sum()), pd.Series(best, index=a.matrix.columns, name="weight"),
+                       table)
+
+
+def reweighting_table(rw: Reweighting, data: Data, lang: str) -> pd.DataFrame:
+    """The weights before and after a re-weighting, per criterion, largest change first."""
+    tab = rw.table
+    return pd.DataFrame({
+        t("markets.col_criterion", lang): [_label(data, c, lang) for c in tab.index],
+        t("markets.col_weight_before", lang): [f"{x:.1%}" for x in tab["before"]],
+        t("markets.col_weight_after", lang): [f"{x:.1%}" for x in tab["after"]],
+        t("markets.col_weight_change", lang): ["–" if abs(x) < 0.0005 else _pp(x) for x in tab["change"]],
+    })
+
+
+def reweighting_note(rw: Reweighting, data: Data, lang: str) -> str:
+    """The re-weighting in one or two sentences, in the report's language."""
+    name = _in_text(rw.market, lang)
+    if rw.rank_before <= rw.target:
+        return _sentences([t("markets.rw_already", lang, market=name, rank=rw.rank_before, target=rw.target)], lang)
+    if not rw.found:
+        return _sentences([t("markets.rw_not_found", lang, market=name, target=rw.target, rank=rw.rank)], lang)
+    moves = rw.table[rw.table["change"].abs() >= 0.005].head(4)
+    changes = join((f"{_label(data, c, lang)} {_pp(x)}" for c, x in moves["change"].items()), lang)
+    return _sentences([t("markets.rw_found", lang, market=name, before=rw.rank_before, rank=rw.rank, moved=rw.moved,
+                         changes=changes)], lang)
+
+
+def origin_comparison(data: Data, settings: Settings, plants: list[str], market: str, lang: str = "en") -> pd.DataFrame:
+    """The market under each production plant and under "best plant per market": the duty its goods pay
+    there, the market's rank and P(top 3), and the leader; one full analysis per option."""
+    rows = []
+    for origin in [*plants, "best"]:
+        a = analyse(data, replace(settings, origin=origin), plants, lang)
+        if market not in a.table.index:
+            raise InputError(f"market: expected a candidate market of {relative(MARKETS_FILE)}, found {market!r}")
+        tr, r = a.tariffs.loc[market], a.table.loc[market]
+        rows.append({"origin": origin, "plant": tr["origin"], "regime": tr["regime"], "duty": float(tr["duty"]),
+                     "rank": int(r["rank"]), "p_top3": float(r["p_top3"]), "leader": a.table.index[0]})
+    return pd.DataFrame(rows).set_index("origin")
+
+
+def origin_table(comp: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``origin_comparison`` for display."""
+    def option(o: str) -> str:
+        return t("markets.origin_best", lang) if o == "best" else country_name(o, lang)
+    return pd.DataFrame({
+        t("markets.ctl_origin", lang): [option(o) for o in comp.index],
+        t("markets.col_plant_used", lang): [country_name(p, lang) for p in comp["plant"]],
+        t("markets.col_regime", lang): comp["regime"].to_list(),
+        t("markets.col_duty", lang): [f"{d:.1f}%" for d in comp["duty"]],
+        t("markets.col_rank", lang): comp["rank"].to_list(),
+        t("markets.col_p_top3", lang): [_pct(p) for p in comp["p_top3"]],
+        t("markets.col_leader", lang): _names(comp["leader"], lang),
+    })
+
+
 # ============================================================================================ figures
 
 @lru_cache(maxsize=32)
@@ -1330,6 +1510,64 @@ def headline(a: Analysis, scn, lang: str) -> tuple[str, str, float]:
         return text, t("markets.headline_figure", lang, rank=int(r["rank"]), n=len(a.table)), float(r["rank"])
     text = t("markets.headline_no_rank", lang, pilot=pilot, leader=country_name(leader, lang), p=a.table.at[leader, "p_first"])
     return text, t("markets.headline_figure_pilot", lang, n=len(a.pilot)), float(len(a.pilot))
+
+
+def origin_note(comp: pd.DataFrame, market: str, lang: str) -> str:
+    """What ``origin_comparison`` says, in words: the lowest-duty plant, the option that ranks the market best,
+    and, when "best plant per market" ranks it lower although its own duty does not rise, why."""
+    def option(o: str) -> str:
+        return t("markets.origin_best", lang) if o == "best" else country_name(o, lang)
+    name = _in_text(market, lang)
+    plants = comp.drop(index="best")
+    cheapest = plants["duty"].idxmin()
+    top = comp.index[np.lexsort((-comp["p_top3"].to_numpy(), comp["rank"].to_numpy()))[0]]
+    lines = [t("markets.origin_cheapest", lang, market=name, plant=country_name(cheapest, lang),
+               duty=comp.at[cheapest, "duty"], regime=comp.at[cheapest, "regime"]),
+             t("markets.origin_top", lang, market=name, option=option(top), rank=int(comp.at[top, "rank"]),
+               p=comp.at[top, "p_top3"])]
+    b = comp.loc["best"]
+    if b["rank"] > comp.at[top, "rank"] and b["duty"] <= comp.at[top, "duty"]:
+        lines.append(t("markets.origin_relative", lang, market=name, duty=b["duty"], top=int(comp.at[top, "rank"]),
+                       rank=int(b["rank"]), option=option(top)))
+    return _sentences(lines, lang)
+
+
+def headline_points(a: Analysis, data: Data, scn, lang: str) -> list[str]:
+    """Two or three talking points for the workshop deck, with the market's numbers, adding to the headline:
+    how robust the market's rank is, the smallest re-weighting that would lift it (or, for the leader, the
+    weight its first place depends on most), and the duty its goods pay with the pilot's PMF call."""
+    code, name = scn.code, _in_text(scn.code, lang)
+    leader = a.table.index[0]
+    points = []
+    if code in a.table.index:
+        r = a.table.loc[code]
+        rank_now = int(r["rank"])
+        points.append(t("markets.point_rank", lang, method=t(f"markets.method_{a.settings.method}", lang), market=name,
+                        rank=rank_now, n=len(a.table), p_first=r["p_first"], p_top3=r["p_top3"],
+                        draws=a.acceptability.samples))
+        rw = reweight_for_rank(a, code, 3 if rank_now > 3 else 1) if rank_now > 1 else None
+        if rw is not None and rw.found:
+            moves = rw.table[rw.table["change"].abs() >= 0.005].head(3)
+            changes = join((f"{_label(data, c, lang)} {_pp(x)}" for c, x in moves["change"].items()), lang)
+            points.append(t("markets.point_reweight", lang, market=name, moved=rw.moved, changes=changes, rank=rw.rank))
+    else:
+        points.append(t("markets.point_leader", lang, leader=country_name(leader, lang), p=a.table.at[leader, "p_first"],
+                        draws=a.acceptability.samples))
+    sens = a.sensitivity
+    if len(points) < 2 and np.isfinite(sens["margin"]).any():
+        c = sens["margin"].idxmin()
+        low, high = sens.at[c, "low"], sens.at[c, "high"]
+        kind = "below" if high >= 0.999 else "above" if low <= 0.001 else "between"
+        points.append(t(f"markets.point_sensitivity_{kind}", lang, leader=country_name(leader, lang),
+                        criterion=_label(data, c, lang), low=low, high=high, w=sens.at[c, "weight"]))
+    if code in a.tariffs.index:
+        tr = a.tariffs.loc[code]
+        _, card, _ = scorecard([code], lang)
+        call = (t("markets.point_call", lang, call=t(f"markets.call_{card.at[code, 'call']}", lang))
+                if code in card.index else "")
+        points.append(t("markets.point_duty", lang, market=name, origin=country_name(tr["origin"], lang),
+                        duty=tr["duty"], regime=tr["regime"], call=call))
+    return [_sentences([p], lang) for p in points]
 
 
 # ============================================================================================== panel

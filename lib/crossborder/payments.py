@@ -1501,6 +1501,155 @@ def headline(pay: Payments, rec: pd.DataFrame, be: BreakEven, kpis: dict[str, An
     return text, key, float(r["total_pct"])
 
 
+# ------------------------------------------------------------------------------------------ workshop
+
+def recommended_term(instruments: pd.DataFrame, pay: Payments, tier: str, amount: float, tenor: int) -> str:
+    """The recommended term for one tier and deal (:func:`recommend_terms`); a trailing "*" marks a
+    negotiation starting point (no term acceptable to both sides)."""
+    grid = _tier_grid(instruments, pay, float(amount), tenor, {tier: pay.tiers[tier]}, {tier: pay.tiers[tier].annual_pd})
+    r = recommend_terms(grid).loc[tier]
+    return str(r["instrument"]) + ("*" if r["negotiate"] else "")
+
+
+def terms_by_amount(instruments: pd.DataFrame, pay: Payments, *, tier: str | None = None,
+                    tenor_days: int | None = None, max_amount: float = 1_000_000.0, step: float = 5_000.0) -> pd.DataFrame:
+    """How the recommended term for one tier changes with the deal amount (tenor fixed).
+
+    The amount is scanned from ``step`` to ``max_amount`` in ``step``s and every change of the recommendation
+    (:func:`recommend_terms`) is located to the dollar by bisection. Changes come from the limits (open account
+    up to the tier's own limit, insured open account up to own + insurer limit) and from fee minimums. One row
+    per amount band: ``from``, ``to`` (USD, inclusive), ``instrument``, ``negotiate`` (no term is acceptable to
+    both sides; the one named has the lowest joint cost).
+    """
+    tenor_days = pay.deal.tenor_days if tenor_days is None else tenor_days
+    tier = pay.deal.tier if tier is None else tier
+    _check_deal(max_amount, tenor_days)
+    _check_norm(pay, instruments)
+    _tier(pay, tier)
+    if not 0 < step < max_amount:
+        raise InputError(f"step: expected an amount in USD between 0 and max_amount ({max_amount:,.0f}), found {step!r}")
+    rec = lambda a: recommended_term(instruments, pay, tier, a, tenor_days)  # noqa: E731
+    amounts = np.arange(step, max_amount + step / 2, step)
+    names = [rec(a) for a in amounts]
+    starts, current = [float(amounts[0])], names[0]
+    for a_prev, a, name in zip(amounts, amounts[1:], names[1:]):
+        if name == current:
+            continue
+        lo, hi = float(a_prev), float(a)                    # rec(lo) == current, rec(hi) == name
+        while hi - lo > 1.0:
+            mid = math.floor((lo + hi) / 2)
+            if rec(mid) == current:
+                lo = mid
+            else:
+                hi = mid
+        starts.append(hi)
+        current = name
+    bands = []
+    for i, a in enumerate(starts):
+        name = rec(a)
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else float(amounts[-1])
+        bands.append({"from": a, "to": end, "instrument": name.rstrip("*"), "negotiate": name.endswith("*")})
+    return pd.DataFrame(bands)
+
+
+def amount_table(bands: pd.DataFrame, pay: Payments, lang: str, amount: float | None = None) -> pd.DataFrame:
+    """``terms_by_amount`` for display, marking the band that holds the scenario's deal."""
+    amount = pay.deal.amount if amount is None else amount
+    c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
+    return pd.DataFrame({
+        c("col_amount_band"): [f"{_usd(a)} – {_usd(b)}" for a, b in zip(bands["from"], bands["to"])],
+        c("col_recommended"): [inst_label(i, lang) + (_paren(c("negotiate"), lang) if n else "")
+                               for i, n in zip(bands["instrument"], bands["negotiate"])],
+        c("col_this_deal"): ["◀ " + _usd(amount) if a <= amount <= b else "" for a, b in zip(bands["from"], bands["to"])],
+    })
+
+
+def amount_note(bands: pd.DataFrame, pay: Payments, lang: str) -> str:
+    """Where the scenario's deal sits among the bands, and what happens at the next bigger one."""
+    amount, tier = pay.deal.amount, pay.deal.tier
+    i = int(np.flatnonzero((bands["from"] <= amount) & (amount <= bands["to"]))[0])
+    r = bands.iloc[i]
+    f = dict(tier=tier_label(pay, tier, lang), amount=_usd(amount), instrument=inst_label(r["instrument"], lang),
+             to=_usd(r["to"]), own=_usd(pay.tiers[tier].own_limit), insurer=_usd(pay.tiers[tier].insurer_limit))
+    parts = [t("payments.amount_here" if i + 1 < len(bands) else "payments.amount_here_last", lang, **f)]
+    if i + 1 < len(bands):
+        nxt = bands.iloc[i + 1]
+        parts.append(t("payments.amount_next", lang, other=inst_label(nxt["instrument"], lang), **f))
+    parts.append(t("payments.amount_limits", lang, **f))
+    return ("" if lang == "zh-TW" else " ").join(parts)
+
+
+def breakeven_by_tenor(instruments: pd.DataFrame, pay: Payments, tenors, *, tier: str | None = None,
+                       amount: float | None = None) -> pd.DataFrame:
+    """:func:`break_even_pd` of open account against the like-for-like LC for each tenor (days), with the
+    horizon PD it implies (the chance of default over the tenor at that annual PD)."""
+    rows = []
+    for tenor in tenors:
+        be = break_even_pd(instruments, pay, tier=tier, amount=amount, tenor_days=int(tenor))
+        horizon = float(horizon_pd(be.pd, tenor)) if be.status == "crosses" else float("nan")
+        rows.append({"tenor_days": int(tenor), "pd": be.pd, "status": be.status, "reference": be.reference,
+                     "reference_cost": be.reference_cost, "horizon_pd": horizon})
+    return pd.DataFrame(rows).set_index("tenor_days")
+
+
+def tenor_note(table: pd.DataFrame, pay: Payments, lang: str, tier: str | None = None) -> str:
+    """How the break-even moves with the tenor, and from which tenor the tier's own PD is above it."""
+    tier = pay.deal.tier if tier is None else tier
+    x = table[table["status"] == "crosses"]
+    if x.empty:
+        return t("payments.tenor_none", lang)
+    p = pay.tiers[tier].annual_pd
+    over = x.index[x["pd"] < p]
+    f = dict(t0=int(x.index[0]), t1=int(x.index[-1]), p0=_pct(x["pd"].iloc[0]), p1=_pct(x["pd"].iloc[-1]),
+             h0=_pct(x["horizon_pd"].min()), h1=_pct(x["horizon_pd"].max()), tier=tier_label(pay, tier, lang), pd=_pct(p))
+    tail = (t("payments.tenor_tier_over", lang, tenor=int(over[0]), **f) if len(over)
+            else t("payments.tenor_tier_under", lang, **f))
+    why = t("payments.tenor_why", lang) if x["horizon_pd"].max() < 1.5 * x["horizon_pd"].min() else ""
+    return ("" if lang == "zh-TW" else " ").join(p for p in (t("payments.tenor_moves", lang, **f), why, tail) if p)
+
+
+def tenor_table(table: pd.DataFrame, pay: Payments, lang: str, tier: str | None = None) -> pd.DataFrame:
+    """``breakeven_by_tenor`` for display."""
+    tier = pay.deal.tier if tier is None else tier
+    c = lambda k: t(f"payments.{k}", lang)  # noqa: E731
+    return pd.DataFrame({
+        c("col_tenor"): [f"{d} {c('days')}" for d in table.index],
+        c("col_reference"): [inst_label(r, lang) for r in table["reference"]],
+        c("col_breakeven"): [breakeven_text(BreakEven(p, s, "oa", r, 0.0), lang)
+                             for p, s, r in zip(table["pd"], table["status"], table["reference"])],
+        c("col_horizon_pd"): [_pct(x) if np.isfinite(x) else "–" for x in table["horizon_pd"]],
+        c("col_tier_pd"): [_pct(pay.tiers[tier].annual_pd)] * len(table),
+    })
+
+
+def headline_points(book: Book, scn, lang: str) -> list[str]:
+    """Talking points for the workshop deck with the market's numbers, adding to the headline: the deal amounts
+    at which the tier's recommended term changes, the tenor from which an LC is cheaper than open account for
+    the tier, and the receivables that need chasing (over 90 days, collection effectiveness)."""
+    pay = scn.payments
+    tier = pay.deal.tier
+    sep = t("payments.list_sep", lang)
+    bands = terms_by_amount(book.instruments, pay, step=10_000.0)
+    steps = [t("payments.point_band", lang, instrument=inst_label(r["instrument"], lang), to=_usd(r["to"]))
+             for _, r in bands.iloc[:-1].iterrows()]
+    last = inst_label(bands["instrument"].iloc[-1], lang)
+    points = [t("payments.point_amounts", lang, tier=tier_label(pay, tier, lang), steps=sep.join(steps), last=last)
+              if steps else t("payments.point_amounts_one", lang, tier=tier_label(pay, tier, lang), last=last,
+                              to=_usd(bands["to"].iloc[-1]))]
+    table = breakeven_by_tenor(book.instruments, pay, [30, 60, 90, 120, 150, 180])
+    x = table[table["status"] == "crosses"]
+    p = pay.tiers[tier].annual_pd
+    over = x.index[x["pd"] < p]
+    points.append(t("payments.point_tenor_over" if len(over) else "payments.point_tenor_under", lang,
+                    tier=tier_label(pay, tier, lang), pd=_pct(p), tenor=int(over[0]) if len(over) else 180))
+    led = _local(book, scn.code)
+    kpis = receivables_kpis(led, book.as_of, pay.receivables) if len(led) else None
+    if kpis is not None and kpis["ar"] > 0:
+        points.append(t("payments.point_ar", lang, ar=_usd(kpis["ar"]), over90=_usd(kpis["over_90"]),
+                        cei="–" if not np.isfinite(kpis["cei"]) else f"{kpis['cei']:.0f} %"))
+    return points
+
+
 # ------------------------------------------------------------------------------------------ chapter views
 
 @dataclass(frozen=True)

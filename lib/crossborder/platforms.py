@@ -59,6 +59,7 @@ finder and every spend follows in closed form.
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -1067,6 +1068,170 @@ def headline(a: Analysis, lang: str) -> tuple[str, str, float]:
              budget=money(a.mix_totals["budget"], lang), leads=f"{a.mix_totals['leads']:,.0f}")
     key = t("platforms.headline_figure", lang, value=money(value, lang))
     return spaced(text, lang), key, value
+
+
+# ------------------------------------------------------------------------------------------ workshop
+
+PARITY_FIELDS = ("conversion", "inquiries_per_month", "membership_per_year", "ads_per_month")
+
+
+def challenger(a: Analysis) -> str:
+    """The best-ranked channel other than the baseline (the one a team would sign up for next)."""
+    return next(c for c in a.ranked if c != a.section.baseline)
+
+
+def parity_factor(inputs: pd.DataFrame, channel: str, against: str, field: str = "conversion",
+                  bounds: tuple[float, float] = (1e-3, 1e3)) -> float:
+    """The multiplier on ``channel``'s ``field`` at which its cost per PO equals ``against``'s.
+
+    Below 1: how far a promise (conversion, inquiries) may fall before the channel stops being cheaper per
+    order; above 1: how much it must improve (or, for a cost, may grow) to draw level. Found with Brent's
+    method on log f over ``bounds`` along the chapter's own cost-per-PO formula; NaN when the two never
+    cross in that range (e.g. the field does not move the cost, or a capped share would pass 100 %).
+    """
+    for name in (channel, against):
+        if name not in inputs.index:
+            raise InputError(f"channel: expected one of the compared channels ({', '.join(inputs.index)}), found {name!r}")
+    if field not in _TORNADO_FIELDS:
+        raise InputError(f"field: expected one of {', '.join(_TORNADO_FIELDS)}, found {field!r}")
+    row = {f: np.float64(inputs.at[channel, f]) for f in _TORNADO_FIELDS}
+    target = float(_cpp_of({f: np.array([inputs.at[against, f]], float) for f in _TORNADO_FIELDS})[0])
+    if not np.isfinite(target):
+        return float("nan")
+
+    def gap(log_f: float) -> float:
+        p = dict(row)
+        p[field] = row[field] * math.exp(log_f)
+        if field in _CAPPED:
+            p[field] = min(p[field], 1.0)
+        cpp = float(_cpp_of({k: np.array([v]) for k, v in p.items()})[0])
+        return (math.log(cpp) if np.isfinite(cpp) else 50.0) - math.log(target)
+
+    lo, hi = math.log(bounds[0]), math.log(bounds[1])
+    if field in _CAPPED and row[field] > 0:
+        hi = min(hi, -math.log(row[field]))            # a share cannot pass 100 %
+    g_lo, g_hi = gap(lo), gap(hi)
+    if not (np.isfinite(g_lo) and np.isfinite(g_hi)) or g_lo * g_hi > 0:
+        return float("nan")
+    return float(math.exp(brentq(gap, lo, hi, xtol=1e-12)))
+
+
+def parity_table(a: Analysis, channel: str, lang: str, fields: tuple[str, ...] = PARITY_FIELDS) -> pd.DataFrame:
+    """For each assumption of ``channel`` (those it has: a zero fee is left out): its value now, the value at
+    which the channel's cost per PO equals the baseline's, and the change that takes."""
+    base = a.section.baseline
+    rows = []
+    for f in fields:
+        now = float(a.inputs.at[channel, f])
+        if now == 0:                                   # a cost the channel does not have cannot be scaled
+            continue
+        k = parity_factor(a.inputs, channel, base, f)
+        show = (lambda v: f"{v:.1%}") if f == "conversion" else (lambda v: money(v, lang)) if f in (
+            "membership_per_year", "ads_per_month") else (lambda v: f"{v:,.1f}")
+        rows.append({
+            t("platforms.col_assumption", lang): t(f"platforms.input_{f}", lang),
+            t("platforms.col_now", lang): show(now),
+            t("platforms.col_at_parity", lang, baseline=a.name(base, lang)): show(now * k) if np.isfinite(k) else "–",
+            t("platforms.col_change", lang): _pct(k - 1, signed=True) if np.isfinite(k) else t("platforms.parity_none", lang),
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class BudgetReturn:
+    """Where an extra USD 1,000 on the mix stops earning ``hurdle`` x 1,000 of gross profit in a year."""
+
+    budget: float               # the largest yearly budget that still clears the hurdle (within min..max)
+    status: str                 # "interior", "below_minimum" (even the minimum spends fall short), "at_maximum"
+    low: float                  # sum of the mix channels' minimum spends
+    high: float                 # sum of their maximum spends
+    current: float              # the scenario's budget
+    marginal_now: float         # gross profit of an extra USD 1,000 at the scenario's budget
+    gross_profit: float         # a year of gross profit at ``budget`` (profit-maximising mix)
+
+
+def budget_for_return(a: Analysis, hurdle: float = 1.0, step: float = 1000.0) -> BudgetReturn:
+    """The yearly budget up to which one more ``step`` (USD 1,000) spent on the mix channels still brings at
+    least ``hurdle`` x ``step`` of gross profit in a year, the mix re-optimised for profit at every budget
+    (:func:`optimise_mix`). Gross profit is concave in the budget (each channel saturates), so the extra
+    profit of one more step falls as the budget grows; the crossing is found with Brent's method between
+    the sum of the channels' minimum and maximum spends."""
+    if not hurdle > 0 or not step > 0:
+        raise InputError(f"hurdle, step: expected numbers > 0, found {hurdle!r}, {step!r}")
+    chans = a.section.mix_channels
+    sub = a.inputs.loc[chans]
+    low, high = float(sub["spend_min"].sum()), float(sub["spend_max"].sum())
+
+    def profit(budget: float) -> float:
+        return optimise_mix(a.inputs, a.economics, chans, budget, "profit")[1]["gross_profit"]
+
+    def extra(budget: float) -> float:
+        return profit(budget + step) - profit(budget) - hurdle * step
+
+    current = float(a.section.budget)
+    marginal_now = profit(min(current, high) + step) - profit(min(current, high)) if current >= low else float("nan")
+    top = max(high - step, low)
+    if extra(low) <= 0:
+        status, budget = "below_minimum", low
+    elif extra(top) > 0:
+        status, budget = "at_maximum", high
+    else:
+        status, budget = "interior", float(brentq(extra, low, top, xtol=1.0))
+    return BudgetReturn(budget, status, low, high, current, marginal_now, profit(budget))
+
+
+def budget_note(br: BudgetReturn, lang: str) -> str:
+    """The budget answer in words: where the extra USD 1,000 stops paying, and what that says about the
+    scenario's budget."""
+    f = dict(budget=money(round(br.budget, -3), lang), low=money(br.low, lang), high=money(br.high, lang),
+             current=money(br.current, lang), marginal=money(br.marginal_now, lang), profit=money(br.gross_profit, lang))
+    lines = [t(f"platforms.budget_{br.status}", lang, **f)]
+    if np.isfinite(br.marginal_now):
+        key = "budget_now_more" if br.current < br.budget - 500 else "budget_now_less" if br.current > br.budget + 500 \
+            else "budget_now_right"
+        lines.append(t(f"platforms.{key}", lang, **f))
+    return spaced(("" if lang == "zh-TW" else " ").join(lines), lang)
+
+
+def parity_note(a: Analysis, channel: str, lang: str) -> str:
+    """The parity answer in words for the conversion promise."""
+    base = a.section.baseline
+    k = parity_factor(a.inputs, channel, base, "conversion")
+    f = dict(channel=a.name(channel, lang), baseline=a.name(base, lang),
+             cpp=money(float(a.economics.at[channel, "cost_per_po"]), lang),
+             base_cpp=money(float(a.economics.at[base, "cost_per_po"]), lang))
+    if not np.isfinite(k):
+        return spaced(t("platforms.parity_note_none", lang, **f), lang)
+    key = "parity_note_cut" if k < 1 else "parity_note_raise"
+    return spaced(t(f"platforms.{key}", lang, share=_pct(abs(1 - k)), factor=f"{k:.2f}", **f), lang)
+
+
+def headline_points(a: Analysis, lang: str) -> list[str]:
+    """Talking points for the workshop deck with the market's numbers, adding to the headline: the cheapest
+    order against the own site, the top channel's score and its chance to beat the own site, and the budget
+    up to which USD 1,000 more still earns USD 1,000 of gross profit in a year (else the mix's totals)."""
+    best = _by_cost(a)[0]
+    base = a.section.baseline
+    top = a.shortlist[0]
+    tot = a.mix_totals
+    gain = tot["objective_value"] / tot["equal_objective_value"] - 1 if tot["equal_objective_value"] > 0 else np.nan
+    points = [
+        t("platforms.point_cost", lang, market=market_in_text(a.market, lang), best=a.name(best, lang),
+          cpp=money(float(a.economics.at[best, "cost_per_po"]), lang), baseline=a.name(base, lang),
+          base_cpp=money(float(a.economics.at[base, "cost_per_po"]), lang)),
+    ]
+    if top != base:
+        points.append(t("platforms.point_top", lang, channel=a.name(top, lang), score=f"{a.selection.at[top, 'score']:.0f}",
+                        p=_pct(a.selection.at[top, "p_beat"]), baseline=a.name(base, lang),
+                        draws=f"{a.section.monte_carlo.draws:,}"))
+    br = budget_for_return(a)
+    if br.status == "interior":
+        points.append(t("platforms.point_budget", lang, budget=money(round(br.budget, -3), lang),
+                        current=money(br.current, lang)))
+    else:
+        points.append(t("platforms.point_mix", lang, budget=money(tot["budget"], lang), leads=f"{tot['leads']:,.0f}",
+                        profit=money(tot["gross_profit"], lang), gain=_pct(gain, signed=True)))
+    return [spaced(p[:1].upper() + p[1:] if lang == "en" else p, lang) for p in points]
 
 
 # -------------------------------------------------------------------------------------------- controls

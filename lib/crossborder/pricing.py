@@ -1237,6 +1237,155 @@ def headline(book: PriceBook, model: str, tiers: pd.DataFrame, risk: MarginRisk,
     return text, t("pricing.headline_figure", lang, uplift=signed), uplift
 
 
+# ============================================================================================ workshop
+
+def _shifted(book: PriceBook, **changes: float) -> PriceBook:
+    """The book under its own what-if shifts with ``changes`` replacing some of them."""
+    return restress(book, book.stress.model_copy(update=changes))
+
+
+def absorbable_cost_shift(book: PriceBook, model: str) -> pd.DataFrame:
+    """Per tier of the current ladder: the unit-cost change (``cost_shift``, on the planning cost) at which the
+    ladder price's gross margin falls to the floor, so that the guardrail would start refusing the price list.
+
+    Found with Brent's method on the model itself (:func:`restress` + :func:`tier_frame`), between the
+    scenario's limits for the shift (-50 % .. +100 %); ``cost_shift`` is NaN when the margin stays on one
+    side of the floor over that whole range. The list price does not move with cost (a price book is
+    revised, not floated), so the ladder's margin falls as cost rises. Columns: label, ladder_price,
+    ladder_margin (at the book's current shifts), cost_shift, headroom (cost_shift minus the current shift).
+    """
+    from scipy.optimize import brentq
+
+    base = tier_frame(book, model)
+    floor = book.section.guardrails.floor
+    lo, hi = -0.5, 1.0
+
+    def gap(x: float, i: int) -> float:
+        return float(tier_frame(_shifted(book, cost_shift=x), model)["ladder_margin"].iloc[i]) - floor
+
+    shifts = []
+    for i in range(len(base)):
+        g_lo, g_hi = gap(lo, i), gap(hi, i)
+        shifts.append(brentq(gap, lo, hi, args=(i,), xtol=1e-10) if g_lo * g_hi < 0 else float("nan"))
+    out = base[["label", "ladder_price", "ladder_margin"]].copy()
+    out["cost_shift"] = shifts
+    out["headroom"] = out["cost_shift"] - book.stress.cost_shift
+    return out
+
+
+def absorb_table(book: PriceBook, absorb: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``absorbable_cost_shift`` for display."""
+    ccy = book.currency
+    return pd.DataFrame({
+        t("pricing.col_tier", lang): absorb["label"].to_numpy(),
+        t("pricing.col_with_currency", lang, label=t("pricing.col_ladder", lang), currency=ccy):
+            [amount(x, ccy) for x in absorb["ladder_price"]],
+        t("pricing.col_margin", lang): [pct(x) for x in absorb["ladder_margin"]],
+        t("pricing.col_absorbs", lang, floor=pct_setting(book.section.guardrails.floor)):
+            ["–" if math.isnan(x) else _signed(x, 1) for x in absorb["headroom"]],
+    })
+
+
+def absorb_note(book: PriceBook, absorb: pd.DataFrame, lang: str) -> str:
+    """The answer in words: which tier reaches the floor first, at what cost rise."""
+    head = absorb["headroom"]
+    if head.isna().all():
+        return t("pricing.absorb_none", lang, floor=pct_setting(book.section.guardrails.floor))
+    i = int(head.idxmin())
+    x = float(head.iloc[i])
+    key = "pricing.absorb_first" if x > 0 else "pricing.absorb_already"
+    return t(key, lang, tier=absorb.at[i, "label"], shift=pct(abs(x)), floor=pct_setting(book.section.guardrails.floor))
+
+
+def _signed(x: float, digits: int = 0) -> str:
+    """A change with its sign, the minus sign typographic: +6 %, −25 %."""
+    return ("+" if x >= 0 else "−") + pct(abs(x), digits)
+
+
+def competitor_cut(book: PriceBook, model: str, cut: float = 0.10) -> pd.DataFrame:
+    """A competitor cuts its reference prices by ``cut``: expected contribution per order of each answer, by tier.
+
+    - ``before``: the recommended price against today's competitor (the chapter's table);
+    - ``hold``: keep that price against the cheaper competitor;
+    - ``match``: cut our price by the same share, but never below the floor price;
+    - ``reprice``: the recommended price re-optimised against the cheaper competitor (:func:`optimal_price`
+      within the guardrails, which do not depend on the competitor).
+
+    Re-pricing is never worse than holding or matching (both are prices inside the same band), and no answer
+    beats ``before``: at every price the win probability falls when the competitor gets cheaper.
+    """
+    if not 0 < cut < 0.5:
+        raise InputError(f"cut: expected a share of the competitor's price between 0 and 0.5, found {cut!r}")
+    now = tier_frame(book, model)
+    shift = (1 + book.stress.competitor_shift) * (1 - cut) - 1
+    after = tier_frame(_shifted(book, competitor_shift=shift), model)
+    v, cost = now.attrs["insurance_share"], now.attrs["unit_cost"]
+    curve = book.section.win_curve
+    q = now["typical_qty"].to_numpy(float)
+
+    def contribution(price) -> np.ndarray:
+        price = np.asarray(price, float)
+        return win_probability(price, after["competitor_price"].to_numpy(), curve) * (price * (1 - v) - cost) * q
+
+    matched = np.maximum(now["recommended_price"].to_numpy() * (1 - cut), now["floor_price"].to_numpy())
+    return pd.DataFrame({
+        "label": now["label"], "typical_qty": now["typical_qty"],
+        "competitor_before": now["competitor_price"], "competitor_after": after["competitor_price"],
+        "price_before": now["recommended_price"], "price_reprice": after["recommended_price"], "price_match": matched,
+        "before": now["expected_contribution"], "hold": contribution(now["recommended_price"]),
+        "match": contribution(matched), "reprice": after["expected_contribution"],
+    })
+
+
+def cut_table(book: PriceBook, cut_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``competitor_cut`` for display: prices and expected contribution per order of each answer."""
+    ccy = book.currency
+    c = lambda key, **kw: t(f"pricing.{key}", lang, currency=ccy, **kw)  # noqa: E731
+    f = cut_frame
+    return pd.DataFrame({
+        t("pricing.col_tier", lang): f["label"].to_numpy(),
+        c("col_cut_competitor"): [f"{amount(a, ccy)} → {amount(b, ccy)}" for a, b in zip(f["competitor_before"], f["competitor_after"])],
+        c("col_cut_reprice_price"): [f"{amount(a, ccy)} → {amount(b, ccy)}" for a, b in zip(f["price_before"], f["price_reprice"])],
+        c("col_cut_before"): [amount(x, ccy) for x in f["before"]],
+        c("col_cut_hold"): [amount(x, ccy) for x in f["hold"]],
+        c("col_cut_match"): [amount(x, ccy) for x in f["match"]],
+        c("col_cut_reprice"): [amount(x, ccy) for x in f["reprice"]],
+    })
+
+
+def cut_note(cut_frame: pd.DataFrame, cut: float, lang: str) -> str:
+    """The answer in words: what the cut costs, and how much re-pricing saves over holding and matching."""
+    f = cut_frame
+    total = {k: float(f[k].sum()) for k in ("before", "hold", "match", "reprice")}
+    rel = lambda a, b: _signed(a / b - 1) if b > 0 else "–"  # noqa: E731
+    return t("pricing.cut_note", lang, cut=pct_setting(cut), loss=rel(total["reprice"], total["before"]),
+             hold=rel(total["hold"], total["before"]), match=rel(total["match"], total["before"]))
+
+
+def headline_points(book: PriceBook, model: str, tiers: pd.DataFrame, risk: MarginRisk, lang: str) -> list[str]:
+    """Talking points for the workshop deck with the market's numbers, adding to the headline: how the first
+    tier's win probability moves, the unit-cost rise the price list absorbs, and what a 10 % competitor cut
+    costs when the prices are re-optimised or held."""
+    ccy = book.currency
+    first = tiers.iloc[0]
+    points = [t("pricing.point_win", lang, tier=first["label"], ladder=money(float(first["ladder_price"]), ccy),
+                w0=pct(float(first["ladder_win"]), 0), rec=money(float(first["recommended_price"]), ccy),
+                w1=pct(float(first["recommended_win"]), 0))]
+    absorb = absorbable_cost_shift(book, model)
+    if absorb["headroom"].notna().any():
+        i = int(absorb["headroom"].idxmin())
+        x = float(absorb.at[i, "headroom"])
+        key = "pricing.point_absorb" if x > 0 else "pricing.point_absorb_already"
+        points.append(t(key, lang, shift=pct(abs(x)), tier=absorb.at[i, "label"],
+                        floor=pct_setting(book.section.guardrails.floor)))
+    cut = competitor_cut(book, model, 0.10)
+    before = float(cut["before"].sum())
+    if before > 0:
+        points.append(t("pricing.point_cut", lang, reprice=_signed(float(cut["reprice"].sum()) / before - 1),
+                        hold=_signed(float(cut["hold"].sum()) / before - 1)))
+    return points
+
+
 # ============================================================================================ panel
 
 def analyse(book: PriceBook, model: str, shocks: Shocks | None = None) -> tuple[pd.DataFrame, MarginRisk]:
