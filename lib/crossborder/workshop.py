@@ -116,8 +116,8 @@ def serve_command(port: int, notebook: str | None = None) -> list[str]:
     target = str(notebooks_dir() / notebook) if notebook else str(notebooks_dir())
     return [sys.executable, "-m", "voila", target, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             "--strip_sources=True", "--theme=light",
-            # the app view shows controls and charts, not the workshop's worked solutions
-            '--TagRemovePreprocessor.remove_cell_tags={"solution"}']
+            # the app view shows controls and charts, not the workshop exercises and their solutions
+            '--TagRemovePreprocessor.remove_cell_tags={"solution", "exercise"}']
 
 
 # ------------------------------------------------------------------------------------------------ slides
