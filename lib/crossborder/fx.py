@@ -461,14 +461,6 @@ def recommend(summary: pd.DataFrame, tolerance: float) -> str:
 
 # =========================================================================================== scenario
 
-class Quote(Model):
-    """A market rate with where it came from."""
-
-    value: float = Field(gt=0)
-    source: str = Field(min_length=1)
-    as_of: date
-
-
 class InterestRate(Model):
     """A continuously compounded annual rate (fraction) for the hedge horizon, with its source."""
 
@@ -478,11 +470,9 @@ class InterestRate(Model):
 
 
 class Volatility(Model):
-    """Annualized volatility of the home/invoice rate: stated (with its source), or calibrated from history."""
+    """How the home/invoice volatility is found: the figure stated in ``rates.pairs`` (with its source), or
+    calibrated from the pair's own history."""
 
-    value: float = Field(gt=0, le=1.0)
-    source: str = Field(min_length=1)
-    as_of: date
     from_history: bool = False        # true: sample std of daily log returns of rates.history(home, invoice)
     window_days: int = Field(default=252, ge=20, le=10000)  # returns in the calibration window
 
@@ -530,11 +520,10 @@ class FxSection(Model):
     invoice_currency: str
     invoice_note: Text                    # why the market is invoiced in this currency
     terms: Text                           # payment terms and when the exposure is born (LC / OA timing)
-    spot: Quote                           # home units per 1 invoice unit
     budget_rate: float = Field(gt=0)      # the rate the budget converts at (home per invoice unit)
     r_domestic: InterestRate              # home-currency rate
     r_foreign: InterestRate               # invoice-currency rate
-    volatility: Volatility
+    volatility: Volatility = Volatility()  # stated in rates.pairs unless from_history
     history_proxy: list[str] | None = Field(default=None, min_length=2, max_length=2)  # [domestic, foreign]
     receivables: list[float] = Field(min_length=1, max_length=24)  # invoice currency, per month from next
     payables: list[float]                 # invoice-currency payables, same months (natural hedge)
@@ -585,6 +574,9 @@ class Inputs:
     dates: list[date]
     years: np.ndarray
     section: FxSection
+    spot: float                        # home units per 1 invoice unit: rates.pairs, or the last history rate
+    spot_source: str
+    spot_as_of: date
     vol: float                         # the scenario's volatility (stated or calibrated)
     vol_note: str
     history: pd.Series | None          # the pair's history, or the proxy pair's, or None
@@ -597,10 +589,6 @@ class Inputs:
     @property
     def payables(self) -> np.ndarray:
         return np.asarray(self.section.payables, dtype=float)
-
-    @property
-    def spot(self) -> float:
-        return self.section.spot.value
 
     @property
     def budget(self) -> float:
@@ -644,13 +632,36 @@ def inputs(scn, as_of: date) -> Inputs:
         raise InputError(f"{where}: key 'fx.simulation.horizon_months': expected at most {n} (the months in "
                          f"fx.receivables), found {fx.simulation.horizon_months}")
     history, is_proxy = pair_history(home, invoice, fx.history_proxy)
-    vol, note = fx.volatility.value, fx.volatility.source
+    key = f"rates.pairs.{home}/{invoice}"
+    stated = scn.rates.stated(home, invoice)
+    own = None if is_proxy else history     # the pair's own dated history (user CSV or ECB), if any
+    if own is not None:
+        own = own[own.index <= pd.Timestamp(as_of)]
+        if len(own) < 2:
+            own = None
+    if stated is not None:
+        spot, spot_source, spot_as_of = stated.rate, stated.source, stated.as_of
+        vol, note = stated.volatility_annual, stated.volatility_note
+    elif own is not None:
+        spot, spot_as_of = float(own.iloc[-1]), own.index[-1].date()
+        spot_source = f"last rate on or before {as_of} in {own.attrs.get('source', 'the pair history')} (no {key})"
+        vol, note = None, ""
+    else:
+        raise InputError(f"{where}: key '{key}': expected a stated rate and volatility for {home}/{invoice} "
+                         f"(rate, volatility_annual, basis, source, as_of; or the inverse pair {invoice}/{home}) "
+                         f"because the pair has no history (ECB or {rates.user_history_file(home, invoice).name} "
+                         f"in the user folder), found no entry")
     if fx.volatility.from_history:
         own = rates.history(home, invoice)  # raises, naming the CSV to supply, when there is no such history
+        own = own[own.index <= pd.Timestamp(as_of)]
         vol = rates.annualized_volatility(own, window=fx.volatility.window_days)
         note = f"{own.attrs['source']}, last {fx.volatility.window_days} daily returns"
+    elif vol is None:
+        raise InputError(f"{where}: key '{key}': expected a stated volatility_annual for {home}/{invoice}, or "
+                         f"fx.volatility.from_history: true, found neither")
     dates, years = settlement_dates(as_of, n)
-    return Inputs(scn.code, home, invoice, as_of, dates, years, fx, vol, note, history, is_proxy)
+    return Inputs(scn.code, home, invoice, as_of, dates, years, fx, spot, spot_source, spot_as_of, vol, note,
+                  history, is_proxy)
 
 
 # ========================================================================================== analysis
@@ -1161,7 +1172,7 @@ def market_table(a: Analysis, lang: str) -> pd.DataFrame:
         if inp.history_is_proxy:
             hist += " " + t("fx.proxy_tag", lang)
     rows = [
-        (t("fx.item_spot", lang, pair=pair), _rate_fmt(inp.spot), f"{fx.spot.source} ({as_of} {fx.spot.as_of})"),
+        (t("fx.item_spot", lang, pair=pair), _rate_fmt(inp.spot), f"{inp.spot_source} ({as_of} {inp.spot_as_of})"),
         (t("fx.item_budget", lang), _rate_fmt(inp.budget), t("fx.budget_source", lang)),
         (t("fx.item_forward", lang, months=a.months), _rate_fmt(a.forwards[-1]), t("fx.forward_source", lang)),
         (t("fx.item_rate", lang, cur=_cur(inp.home, lang)), f"{inp.r_domestic:.2%}",
@@ -1324,8 +1335,14 @@ def panel(scn, lang: str, as_of: date | None = None, inp: Inputs | None = None) 
                            "drift": values["drift"]},
         }
         if abs(values["vol"] - start_vol) > 1e-12:
-            section["volatility"] = {"value": float(values["vol"]), "from_history": False, "as_of": date.today(),
-                                     "source": "set in the workbook by the user (assumption)"}
+            # The stated volatility lives in the shared section rates (the pricing chapter reads it too).
+            section["volatility"] = {"from_history": False}
+            key = f"{inp.home}/{inp.invoice}"
+            entry = {"volatility_annual": float(values["vol"]), "basis": "assumption",
+                     "volatility_source": f"set in the workbook by the user on {date.today()} (assumption)"}
+            if key not in scn.rates.pairs:   # stated only as the inverse pair, or spot from history: a full entry
+                entry = {"rate": float(inp.spot), "source": inp.spot_source, "as_of": inp.spot_as_of, **entry}
+            save_overlay(scn.code, "rates", {"pairs": {key: entry}})
         return save_overlay(scn.code, "fx", section)
 
     return ControlPanel(controls, lambda **v: render(inp, lang, **v), lang=lang, save=save)

@@ -33,8 +33,8 @@ Conventions (all prices and costs per unit, in the market's quote currency unles
   + s sqrt(T) Z)`` (geometric Brownian motion, ``T`` = lead time + payment days in years); freight
   ``f exp(s_f Z_f - s_f^2 / 2)`` (lognormal with mean ``f``). The FX volatility ``s`` comes from
   ``rates.history`` + ``rates.annualized_volatility`` (the FX chapter's function); a pair the ECB does not
-  publish (TWD) uses the figure the scenario states under ``pricing.fx.pairs`` with its source, or marked
-  as an assumption.
+  publish (TWD) uses the figure the scenario states under ``rates.pairs`` (the shared
+  :class:`~crossborder.rates.RatesSection`) with its source, or marked as an assumption.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from .errors import InputError
 from .i18n import country_name, t
 from .interactive import ControlPanel
 from .paths import DATA_DIR, relative
+from .rates import RatesSection
 from .scenario import Model, Text
 from .tables import Column, read_table
 
@@ -72,7 +73,6 @@ SELLER_INSURES = frozenset({"CIP", "CIF"})                                    # 
 INSURED_SHARE = 1.10                          # minimum cover: the contract price plus 10 %
 MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "IDR": 0}   # ISO 4217 exponents, default 2
 DAYS_PER_YEAR = 365.0
-_PAIR_RE = re.compile(r"^([A-Z]{3})/([A-Z]{3})$")
 _ID_RE = r"^[a-z][a-z0-9_]*$"
 
 # Which PIM fields each use of the data needs. A quote needs cost, currency, plant (origin), MOQ, HS code,
@@ -177,49 +177,12 @@ class Competitor(Model):
         return values
 
 
-class StatedFx(Model):
-    """A planning rate and/or volatility the scenario states for a currency pair, with where it comes from.
-
-    Needed for pairs the ECB does not publish (TWD, VND); for a pair it does publish, the volatility is
-    estimated from history and a stated ``planning_rate`` (a budget rate) is optional.
-    """
-
-    planning_rate: float | None = Field(default=None, gt=0)      # cost-currency units per quote-currency unit
-    volatility_annual: float | None = Field(default=None, ge=0, le=2)
-    basis: Literal["source", "assumption"]
-    source: str = Field(min_length=3)
-    as_of: date
-
-
 class FxSettings(Model):
-    """How the Monte Carlo and the price book get their FX rates. Pair keys are ``COST/QUOTE``, the
-    ``rates.history(domestic, foreign)`` convention (``TWD/EUR``: TWD per 1 EUR); the FX chapter can point
-    to the same entries."""
+    """How the Monte Carlo estimates FX volatility from history. Stated planning rates and the volatility of
+    pairs without history (TWD) live in the shared scenario section ``rates.pairs``."""
 
     window_days: int = Field(ge=20, le=5000)   # daily returns in the volatility estimate (252 = one year)
     drift_annual: float = Field(ge=-1, le=1)   # expected log change of S per year; 0 = no view
-    pairs: dict[str, StatedFx] = {}
-
-    @field_validator("pairs")
-    @classmethod
-    def _pair_names(cls, pairs: dict[str, StatedFx]) -> dict[str, StatedFx]:
-        for key in pairs:
-            m = _PAIR_RE.match(key)
-            if not m:
-                raise ValueError(f"pair keys like TWD/EUR (cost currency / quote currency), found {key!r}")
-            for code in m.groups():
-                _currency(code)
-        return pairs
-
-    def stated(self, cost: str, quote: str) -> StatedFx | None:
-        """The stated entry for ``cost/quote``, or the inverse pair's (rate inverted; volatility is symmetric)."""
-        if f"{cost}/{quote}" in self.pairs:
-            return self.pairs[f"{cost}/{quote}"]
-        inverse = self.pairs.get(f"{quote}/{cost}")
-        if inverse is None:
-            return None
-        rate = None if inverse.planning_rate is None else 1.0 / inverse.planning_rate
-        return inverse.model_copy(update={"planning_rate": rate})
 
 
 class MonteCarlo(Model):
@@ -442,35 +405,35 @@ class FxInputs:
     as_of: date | None          # last date of history used, or the stated figure's as-of date
 
 
-def fx_inputs(cost: str, quote: str, fx: FxSettings, as_of: date | None = None) -> FxInputs:
+def fx_inputs(cost: str, quote: str, fx: FxSettings, as_of: date | None = None, *,
+              stated: RatesSection | None = None) -> FxInputs:
     """Planning rate and annualized volatility for ``cost/quote``.
 
     Volatility: ``rates.history(cost, quote)`` (the user's CSV if present, else the ECB reference rates,
     cut at ``as_of``) and ``rates.annualized_volatility`` over ``fx.window_days`` returns: the same function
-    as the FX chapter. When no history exists (the ECB publishes no TWD), the scenario's
-    ``pricing.fx.pairs['COST/QUOTE']`` must state the volatility and planning rate with a source or as an
-    assumption. Planning rate: the stated one if any, else the last rate in the history.
+    as the FX chapter. When no history exists (the ECB publishes no TWD), the scenario's shared section
+    ``rates.pairs['COST/QUOTE']`` (or the inverse pair, inverted; pass ``scn.rates`` as ``stated``) must
+    state the rate and volatility with a source or as an assumption. Planning rate: the stated one if any,
+    else the last rate in the history.
     """
     pair = f"{cost}/{quote}"
     if cost == quote:
         return FxInputs(pair, 1.0, 0.0, False, "same currency", "", None)
-    stated = fx.stated(cost, quote)
+    entry = stated.stated(cost, quote) if stated is not None else None
     try:
         history = rates.history(cost, quote)
     except InputError as exc:
-        if stated is None or stated.volatility_annual is None or stated.planning_rate is None:
+        if entry is None:
             raise InputError(
-                f"{exc}\nscenario key 'pricing.fx.pairs.{pair}': expected planning_rate, volatility_annual, basis "
-                f"(source or assumption), source and as_of for this pair, found "
-                f"{'no entry' if stated is None else 'an entry without ' + ('volatility_annual' if stated.volatility_annual is None else 'planning_rate')}"
+                f"{exc}\nscenario key 'rates.pairs.{pair}': expected rate, volatility_annual, basis (source or "
+                f"assumption), source and as_of for this pair (or its inverse {quote}/{cost}), found no entry"
             ) from None
-        return FxInputs(pair, stated.planning_rate, stated.volatility_annual, False, stated.basis,
-                        stated.source, stated.as_of)
+        return FxInputs(pair, entry.rate, entry.volatility_annual, False, entry.basis, entry.source, entry.as_of)
     if as_of is not None:
         history = history[history.index <= pd.Timestamp(as_of)]
     vol = rates.annualized_volatility(history.to_numpy(), window=fx.window_days)
     last = history.index[-1].date()
-    rate = stated.planning_rate if stated is not None and stated.planning_rate is not None else float(history.iloc[-1])
+    rate = entry.rate if entry is not None else float(history.iloc[-1])
     return FxInputs(pair, rate, vol, True, "history", history.attrs.get("source", ""), last)
 
 
@@ -500,8 +463,12 @@ class PriceBook:
 
 
 def price_book(market: str, section: Pricing, products: pd.DataFrame, *, as_of: date | None = None,
-               stress: Stress | None = None, fx: dict[str, FxInputs] | None = None) -> PriceBook:
+               stress: Stress | None = None, fx: dict[str, FxInputs] | None = None,
+               stated: RatesSection | None = None) -> PriceBook:
     """Cost, freight and list price in the quote currency for every quote-ready product (vectorized).
+
+    FX inputs come from :func:`fx_inputs` with the scenario's stated rates ``stated`` (``scn.rates``) unless
+    ``fx`` gives them ready-made.
 
     ``stress`` shifts cost, FX and competitor prices from the scenario's planning values (the list price
     stays at planning values: a price book does not move with every cost change, margins do).
@@ -515,7 +482,8 @@ def price_book(market: str, section: Pricing, products: pd.DataFrame, *, as_of: 
     if fx is None:
         fx = {}
         for ccy in sorted(set(ready["cost_currency"])):
-            fx[f"{ccy}/{section.quote_currency}"] = fx_inputs(ccy, section.quote_currency, section.fx, as_of)
+            fx[f"{ccy}/{section.quote_currency}"] = fx_inputs(ccy, section.quote_currency, section.fx, as_of,
+                                                                  stated=stated)
     pairs = ready["cost_currency"] + "/" + section.quote_currency
     missing = sorted(set(pairs) - set(fx))
     if missing:
@@ -548,7 +516,7 @@ def book_for(scn: scenario.Scenario, products: pd.DataFrame | None = None, *, as
     section: Pricing = scn.pricing
     products = load_products() if products is None else products
     stress = section.stress.model_copy(update=shifts) if shifts else section.stress
-    return price_book(scn.code, section, products, as_of=as_of, stress=stress)
+    return price_book(scn.code, section, products, as_of=as_of, stress=stress, stated=scn.rates)
 
 
 def round_price(value: float, currency: str, up: bool = False) -> float:
@@ -1421,7 +1389,7 @@ def panel(scn: scenario.Scenario, lang: str, products: pd.DataFrame | None = Non
     """
     products = load_products() if products is None else products
     section: Pricing = scn.pricing
-    base = price_book(scn.code, section, products, as_of=as_of) if book is None else book
+    base = price_book(scn.code, section, products, as_of=as_of, stated=scn.rates) if book is None else book
     shocks = draw_shocks(section.monte_carlo, draws)
     models = quotable_models(base)
     if not models:

@@ -134,6 +134,7 @@ SECTIONS: dict[str, str] = {
     "plan": "crossborder.plan:PlanSettings",
     "pricing": "crossborder.pricing:Pricing",
     "funnel": "crossborder.funnel:FunnelSection",
+    "rates": "crossborder.rates:RatesSection",
 }
 
 
