@@ -8,11 +8,12 @@ import re
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from plotly.utils import PlotlyJSONEncoder
 
-from crossborder import fx, rates, scenario
+from crossborder import fx, pricing, rates, scenario
 from crossborder.errors import InputError
 from crossborder.i18n import STRINGS_DIR
 
@@ -325,6 +326,43 @@ def test_user_csv_replaces_the_proxy_and_calibrates_volatility(tmp_path, monkeyp
     assert a.bootstrap_source == "TWD/USD"
 
 
+def test_spot_and_stated_volatility_come_from_the_shared_rates_section():
+    jp = scenario.load("JP")
+    inp = fx.inputs(jp, AS_OF)
+    entry = jp.rates.pairs["TWD/JPY"]
+    assert (inp.spot, inp.vol) == (entry.rate, entry.volatility_annual) == (0.19396, 0.09)
+    table = fx.market_table(fx.analyse(inp, paths=1000), "en")
+    text = " ".join(table.iloc[:, 2])
+    assert entry.source in text and str(entry.as_of) in text and entry.volatility_source in text
+
+
+def _without_pair(code: str, pair: str, overlay: dict | None = None) -> scenario.Scenario:
+    layers = layers_of(code, {})
+    del layers[0][1]["rates"]["pairs"][pair]
+    layers[2] = (layers[2][0], overlay or {})
+    return scenario.build(code, layers)
+
+
+def test_spot_falls_back_to_the_pairs_own_history_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
+    with pytest.raises(InputError, match=r"key 'rates\.pairs\.TWD/USD'.*no entry"):
+        fx.inputs(_without_pair("US", "TWD/USD"), AS_OF)
+    (tmp_path / "fx").mkdir()
+    # test data, not history: 40 business days from 2026-10-01, then two rows after the report date
+    dates = list(pd.bdate_range("2026-10-01", periods=40).strftime("%Y-%m-%d")) + ["2026-12-01", "2026-12-02"]
+    level = 31.0 + 0.01 * np.arange(len(dates))
+    lines = ["date,rate"] + [f"{d},{r:.4f}" for d, r in zip(dates, level)]
+    (tmp_path / "fx" / "TWDUSD.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scn = _without_pair("US", "TWD/USD", {"fx": {"volatility": {"from_history": True, "window_days": 20}}})
+    inp = fx.inputs(scn, AS_OF)
+    assert inp.spot == pytest.approx(31.39)                        # the 40th row (31.00 + 39 x 0.01), not after as_of
+    assert inp.spot_as_of == pd.Timestamp(dates[39]).date()
+    assert "last rate on or before 2026-11-29" in inp.spot_source and "TWDUSD.csv" in inp.spot_source
+    without_vol = _without_pair("US", "TWD/USD")
+    with pytest.raises(InputError, match=r"rates\.pairs\.TWD/USD.*from_history"):
+        fx.inputs(without_vol, AS_OF)
+
+
 def test_unavailable_pair_says_what_is_available_and_how_to_supply_a_csv(tmp_path, monkeypatch):
     monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
     inp = fx.inputs(scenario.load("JP"), AS_OF)
@@ -456,7 +494,14 @@ def test_save_writes_a_valid_overlay(tmp_path, monkeypatch):
     saved = scenario.load("US")
     assert saved.has_user_overlay
     assert saved.fx.policy.forward_cover == 0.7 and saved.fx.simulation.horizon_months == 9
-    assert saved.fx.volatility.value == 0.09 and "user" in saved.fx.volatility.source
+    overlay = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert overlay["rates"]["pairs"]["TWD/USD"]["volatility_annual"] == 0.09   # one home for the stated volatility
+    assert "volatility" not in overlay["fx"] or "value" not in overlay["fx"]["volatility"]
+    pair = saved.rates.stated("TWD", "USD")
+    assert pair.volatility_annual == 0.09 and "user" in pair.volatility_note and pair.basis == "assumption"
+    assert pair.rate == 30.5 and pair.as_of == scenario.load("DE").rates.pairs["TWD/USD"].as_of  # the rate untouched
+    assert fx.inputs(saved, AS_OF).vol == 0.09
+    assert pricing.book_for(saved, as_of=AS_OF).fx["TWD/USD"].volatility_annual == 0.09  # pricing sees it too
     assert saved.fx.receivables == scenario.build("US", layers_of("US", {})).fx.receivables  # rest untouched
 
 

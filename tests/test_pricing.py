@@ -20,6 +20,7 @@ from scipy.optimize import minimize_scalar
 from crossborder import pricing, rates, scenario
 from crossborder.errors import InputError
 from crossborder.paths import DATA_DIR, PROJ_ROOT
+from crossborder.rates import RatesSection, StatedPair
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]
@@ -65,9 +66,7 @@ def section(**over) -> pricing.Pricing:
         guardrails={"floor": 0.2, "target": 0.3, "stretch": 0.45},
         win_curve={"midpoint": 1.0, "steepness": 10, "max_probability": 0.8},
         competitor={"source": "test", "tier_discounts": [0.0, 0.05], "prices": {"T-1": 19.0}},
-        fx={"window_days": 252, "drift_annual": 0.0, "pairs": {"TWD/USD": {
-            "planning_rate": 30.0, "volatility_annual": 0.06, "basis": "assumption", "source": "test figure",
-            "as_of": "2026-11-29"}}},
+        fx={"window_days": 252, "drift_annual": 0.0},
         monte_carlo={"draws": 2000, "seed": 7, "cost_low": -0.03, "cost_mode": 0.0, "cost_high": 0.08,
                      "freight_sigma": 0.3},
         sample_quote={"product": "T-1", "quantity": 150, "lead_time_days": 40, "bundles": ["labels"]},
@@ -76,9 +75,17 @@ def section(**over) -> pricing.Pricing:
     return pricing.Pricing.model_validate(data)
 
 
-def book(sec: pricing.Pricing | None = None, *rows: dict, stress: pricing.Stress | None = None) -> pricing.PriceBook:
+def stated_rates(pair: str = "TWD/USD", rate: float = 30.0, vol: float = 0.06, basis: str = "assumption") -> RatesSection:
+    """The shared ``rates`` section with one stated pair (the scenario's ``rates.pairs``)."""
+    return RatesSection(pairs={pair: StatedPair(rate=rate, volatility_annual=vol, basis=basis, source="test figure",
+                                                as_of=AS_OF)})
+
+
+def book(sec: pricing.Pricing | None = None, *rows: dict, stress: pricing.Stress | None = None,
+         stated: RatesSection | None = None) -> pricing.PriceBook:
     sec = section() if sec is None else sec
-    return pricing.price_book("US", sec, products_frame(*(rows or (product_rows(),))), stress=stress)
+    stated = stated_rates() if stated is None else stated
+    return pricing.price_book("US", sec, products_frame(*(rows or (product_rows(),))), stress=stress, stated=stated)
 
 
 # ----------------------------------------------------------------------------------- hand-worked quotes
@@ -166,10 +173,8 @@ def test_product_that_is_not_quote_ready_is_refused_naming_what_is_missing():
 
 
 def test_jpy_prices_are_whole_yen():
-    sec = section(quote_currency="JPY", competitor={"source": "t", "tier_discounts": [0, 0.05], "prices": {"T-1": 3000}},
-                  fx={"window_days": 252, "drift_annual": 0.0, "pairs": {"TWD/JPY": {
-                      "planning_rate": 0.2, "volatility_annual": 0.1, "basis": "assumption", "source": "test figure", "as_of": "2026-11-29"}}})
-    q = pricing.quote(book(sec), "T-1", 120, 40)
+    sec = section(quote_currency="JPY", competitor={"source": "t", "tier_discounts": [0, 0.05], "prices": {"T-1": 3000}})
+    q = pricing.quote(book(sec, stated=stated_rates("TWD/JPY", 0.2, 0.1)), "T-1", 120, 40)
     assert q.product_price == round(q.product_price)                 # 300 / 0.2 = 1500 -> list 3000 -> 2835
     assert q.product_price == 2835
     assert pricing.money(2835, "JPY") == "JPY\u00a02,835"                # no-break space: one line in a table
@@ -303,10 +308,8 @@ def test_monte_carlo_mean_matches_the_closed_form():
 
 def test_monte_carlo_without_uncertainty_is_deterministic_and_seeded_draws_repeat():
     sec = section(monte_carlo={"draws": 500, "seed": 3, "cost_low": 0.0, "cost_mode": 0.0, "cost_high": 0.0,
-                               "freight_sigma": 0.0},
-                  fx={"window_days": 252, "drift_annual": 0.0, "pairs": {"TWD/USD": {
-                      "planning_rate": 30.0, "volatility_annual": 0.0, "basis": "assumption", "source": "test figure", "as_of": "2026-11-29"}}})
-    b = book(sec)
+                               "freight_sigma": 0.0})
+    b = book(sec, stated=stated_rates("TWD/USD", 30.0, 0.0))
     risk = pricing.margin_risk(b, "T-1", np.array([12.5, 20.0]))
     np.testing.assert_allclose(risk.margins, np.broadcast_to([1 - 10 / 12.5, 1 - 10 / 20], (500, 2)))
     a = pricing.draw_shocks(section().monte_carlo)
@@ -336,20 +339,29 @@ def test_ecb_pair_volatility_comes_from_rate_history():
 
 
 def test_twd_pair_needs_a_stated_figure_and_the_error_says_where():
-    fx = pricing.FxSettings(window_days=252, drift_annual=0.0, pairs={})
-    with pytest.raises(InputError) as err:
-        pricing.fx_inputs("TWD", "USD", fx)
-    msg = str(err.value)
-    assert "ECB" in msg and "pricing.fx.pairs.TWD/USD" in msg and "volatility_annual" in msg
-    stated = pricing.fx_inputs("TWD", "USD", section().fx)
-    assert (stated.volatility_annual, stated.basis, stated.from_history) == (0.06, "assumption", False)
+    fx = section().fx
+    for stated in (None, RatesSection(), stated_rates("TWD/EUR", 34.0, 0.07)):
+        with pytest.raises(InputError) as err:
+            pricing.fx_inputs("TWD", "USD", fx, stated=stated)
+        msg = str(err.value)
+        assert "ECB" in msg and "rates.pairs.TWD/USD" in msg and "volatility_annual" in msg
+    got = pricing.fx_inputs("TWD", "USD", fx, stated=stated_rates())
+    assert (got.planning_rate, got.volatility_annual, got.basis, got.from_history) == (30.0, 0.06, "assumption", False)
 
 
 def test_stated_inverse_pair_is_inverted():
-    fx = pricing.FxSettings(window_days=252, drift_annual=0.0, pairs={"USD/TWD": pricing.StatedFx(
-        planning_rate=1 / 32, volatility_annual=0.05, basis="source", source="a bank", as_of=AS_OF)})
-    got = pricing.fx_inputs("TWD", "USD", fx)
-    assert got.planning_rate == pytest.approx(32) and got.volatility_annual == 0.05
+    got = pricing.fx_inputs("TWD", "USD", section().fx, stated=stated_rates("USD/TWD", 1 / 32, 0.05, "source"))
+    assert got.planning_rate == pytest.approx(32) and got.volatility_annual == 0.05 and got.basis == "source"
+
+
+def test_pricing_and_fx_chapter_read_the_same_stated_rates():
+    for market in MARKETS:
+        scn = scenario.load(market)
+        b = pricing.book_for(scn, as_of=AS_OF)
+        for pair, got in b.fx.items():
+            entry = scn.rates.stated(*pair.split("/"))
+            if got.basis in {"assumption", "source"}:
+                assert (got.planning_rate, got.volatility_annual) == (entry.rate, entry.volatility_annual)
 
 
 def test_user_history_overrides_the_stated_twd_figure(tmp_path, monkeypatch):
@@ -360,8 +372,9 @@ def test_user_history_overrides_the_stated_twd_figure(tmp_path, monkeypatch):
     days = pd.bdate_range("2026-01-01", periods=60)
     values = 30 * np.exp(np.cumsum(np.where(np.arange(60) % 2, 0.01, -0.01)))
     pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "rate": values}).to_csv(home / "fx" / "TWDUSD.csv", index=False)
-    got = pricing.fx_inputs("TWD", "USD", section().fx)
+    got = pricing.fx_inputs("TWD", "USD", section().fx, stated=stated_rates())
     assert got.from_history and got.source.endswith("TWDUSD.csv")
+    assert got.planning_rate == 30.0                                  # the stated planning rate is kept
     log_ret = np.diff(np.log(values))
     assert got.volatility_annual == pytest.approx(np.std(log_ret, ddof=1) * math.sqrt(252))
 
@@ -428,9 +441,10 @@ def test_scenario_errors_name_the_key():
     bad = scenario.merge(layers[1][1], {"pricing": {"incoterm": "DDP"}})
     with pytest.raises(InputError, match=r"pricing.incoterm"):
         scenario.build("DE", [layers[0], (Path("DE.yaml"), bad)])
-    bad = scenario.merge(layers[1][1], {"pricing": {"fx": {"pairs": {"TWDUSD": {"basis": "assumption", "source": "x y",
-                                                                               "as_of": "2026-01-01"}}}}})
-    with pytest.raises(InputError, match=r"pricing.fx.pairs.*TWD/EUR"):
+    bad = scenario.merge(layers[1][1], {"rates": {"pairs": {"TWDUSD": {"rate": 30.0, "volatility_annual": 0.06,
+                                                                    "basis": "assumption", "source": "x y",
+                                                                    "as_of": "2026-01-01"}}}})
+    with pytest.raises(InputError, match=r"rates.pairs.*TWDUSD"):
         scenario.build("DE", [layers[0], (Path("DE.yaml"), bad)])
 
 

@@ -94,3 +94,82 @@ def test_volatility_window():
         np.std(np.tile([0.01, -0.01], 5), ddof=1) * math.sqrt(252))
     with pytest.raises(InputError):
         rates.annualized_volatility([1.0, 2.0])
+
+
+# ------------------------------------------------------------------------- stated rates (section rates)
+
+def _pair(**over) -> dict:
+    return {"rate": 30.0, "volatility_annual": 0.06, "basis": "assumption", "source": "test figure",
+            "as_of": "2026-10-30"} | over
+
+
+def test_stated_pair_answers_the_inverse_pair_inverted():
+    from crossborder.rates import RatesSection
+
+    section = RatesSection.model_validate({"pairs": {"TWD/USD": _pair(rate=32.0, volatility_annual=0.05)}})
+    direct, inverse = section.stated("TWD", "USD"), section.stated("USD", "TWD")
+    assert direct.rate == 32.0
+    assert inverse.rate == pytest.approx(1 / 32) and inverse.volatility_annual == 0.05  # std of log(1/S) = std of log S
+    assert inverse.source == direct.source and inverse.as_of == direct.as_of
+    assert section.stated("TWD", "EUR") is None
+    both = RatesSection.model_validate({"pairs": {"TWD/USD": _pair(rate=32.0), "USD/TWD": _pair(rate=0.03)}})
+    assert both.stated("USD", "TWD").rate == 0.03                     # a pair's own entry wins over the inverse
+
+
+@pytest.mark.parametrize("key, hint", [("TWDUSD", "pair keys like TWD/USD"), ("twd/usd", "pair keys like TWD/USD"),
+                                       ("TWD/XYZ", "XYZ is not one"), ("USD/USD", "two different currencies")])
+def test_bad_pair_key_fails_at_load_naming_the_key(key, hint):
+    from pathlib import Path
+
+    import yaml
+
+    from crossborder import scenario
+
+    defaults = yaml.safe_load((scenario.SCENARIO_DIR / "defaults.yaml").read_text(encoding="utf-8"))
+    de = yaml.safe_load((scenario.SCENARIO_DIR / "DE.yaml").read_text(encoding="utf-8"))
+    with pytest.raises(InputError) as err:
+        scenario.build("DE", [(Path("defaults.yaml"), defaults),
+                              (Path("DE.yaml"), scenario.merge(de, {"rates": {"pairs": {key: _pair()}}}))])
+    msg = str(err.value)
+    assert "DE.yaml" in msg and "'rates.pairs'" in msg and hint in msg and repr(key) in msg
+
+
+def test_bad_pair_values_fail_naming_the_field():
+    from pydantic import ValidationError
+
+    from crossborder.rates import RatesSection
+
+    for over, field in [({"rate": 0}, "rate"), ({"volatility_annual": 3}, "volatility_annual"),
+                        ({"basis": "guess"}, "basis")]:
+        with pytest.raises(ValidationError, match=field):
+            RatesSection.model_validate({"pairs": {"TWD/USD": _pair(**over)}})
+
+
+def test_a_market_overrides_one_pair_and_keeps_the_others():
+    from pathlib import Path
+
+    import yaml
+
+    from crossborder import scenario
+
+    defaults = yaml.safe_load((scenario.SCENARIO_DIR / "defaults.yaml").read_text(encoding="utf-8"))
+    jp = yaml.safe_load((scenario.SCENARIO_DIR / "JP.yaml").read_text(encoding="utf-8"))
+    shipped = scenario.build("JP", [(Path("defaults.yaml"), defaults), (Path("JP.yaml"), jp)]).rates
+    over = scenario.merge(jp, {"rates": {"pairs": {"TWD/JPY": {"volatility_annual": 0.11, "basis": "source",
+                                                               "volatility_source": "bank quote"}}}})
+    got = scenario.build("JP", [(Path("defaults.yaml"), defaults), (Path("JP.yaml"), over)]).rates
+    assert got.pairs["TWD/JPY"].volatility_annual == 0.11 and got.pairs["TWD/JPY"].volatility_note == "bank quote"
+    assert got.pairs["TWD/JPY"].rate == shipped.pairs["TWD/JPY"].rate == 0.19396      # unset fields merge through
+    assert got.pairs["TWD/USD"] == shipped.pairs["TWD/USD"]                           # other pairs untouched
+    assert got.stated("JPY", "TWD").volatility_annual == 0.11
+
+
+def test_shipped_twd_pairs_are_stated_once_and_labelled():
+    from crossborder import scenario
+
+    for code in ["DE", "US", "JP", "VN", "MX", "IN"]:
+        scn = scenario.load(code)
+        assert {"TWD/USD", "TWD/EUR", "TWD/JPY", "TWD/MXN"} <= set(scn.rates.pairs)
+        for pair in scn.rates.pairs.values():
+            assert pair.basis == "assumption" and pair.source and pair.as_of   # the ECB publishes no TWD
+        assert "spot" not in scn.raw["fx"] and "pairs" not in scn.raw["pricing"]["fx"]
