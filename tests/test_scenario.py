@@ -111,3 +111,13 @@ def test_missing_defaults_file_is_named(monkeypatch, tmp_path):
     (tmp_path / "DE.yaml").write_text("market: {}\n")
     with pytest.raises(InputError, match="defaults.yaml: scenario file not found"):
         scenario.load("DE")
+
+
+def test_save_sections_writes_several_sections_in_one_validated_write(user_folder):
+    path = scenario.save_sections("JP", {"exporter": {"origin_plants": ["VN"]}, "rates": {"pairs": {"TWD/JPY": {"volatility_annual": 0.11}}}})
+    s = scenario.load("JP")
+    assert s.exporter.origin_plants == ["VN"] and s.rates.pairs["TWD/JPY"].volatility_annual == 0.11
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="rates.pairs.TWD/JPY.volatility_annual"):
+        scenario.save_sections("JP", {"exporter": {"origin_plants": ["TW"]}, "rates": {"pairs": {"TWD/JPY": {"volatility_annual": -1}}}})
+    assert path.read_bytes() == before  # neither section was written

@@ -51,7 +51,7 @@ from . import rates, theme
 from .errors import InputError
 from .i18n import t
 from .interactive import ControlPanel
-from .scenario import Model, Text, _currency, save_overlay
+from .scenario import Model, Text, _currency, save_sections
 from .stats import rng as make_rng
 
 DAYS_PER_YEAR = 365
@@ -1334,6 +1334,7 @@ def panel(scn, lang: str, as_of: date | None = None, inp: Inputs | None = None) 
             "simulation": {"horizon_months": int(values["horizon"]), "method": values["method"],
                            "drift": values["drift"]},
         }
+        changes: dict = {"fx": section}
         if abs(values["vol"] - start_vol) > 1e-12:
             # The stated volatility lives in the shared section rates (the pricing chapter reads it too).
             section["volatility"] = {"from_history": False}
@@ -1342,7 +1343,7 @@ def panel(scn, lang: str, as_of: date | None = None, inp: Inputs | None = None) 
                      "volatility_source": f"set in the workbook by the user on {date.today()} (assumption)"}
             if key not in scn.rates.pairs:   # stated only as the inverse pair, or spot from history: a full entry
                 entry = {"rate": float(inp.spot), "source": inp.spot_source, "as_of": inp.spot_as_of, **entry}
-            save_overlay(scn.code, "rates", {"pairs": {key: entry}})
-        return save_overlay(scn.code, "fx", section)
+            changes["rates"] = {"pairs": {key: entry}}
+        return save_sections(scn.code, changes)  # one validated, atomic write for both sections
 
     return ControlPanel(controls, lambda **v: render(inp, lang, **v), lang=lang, save=save)

@@ -342,17 +342,23 @@ def _load_cached(code: str, stamp: tuple) -> Scenario:
 # --------------------------------------------------------------------------------------------- saving
 
 def save_overlay(code: str, section: str, values: dict[str, Any]) -> Path:
-    """Save ``values`` into the user's overlay for ``section`` of market ``code``.
+    """Save ``values`` into the user's overlay for ``section`` of market ``code`` (see ``save_sections``)."""
+    return save_sections(code, {section: values})
+
+
+def save_sections(code: str, changes: dict[str, dict[str, Any]]) -> Path:
+    """Save several sections' values into the user's overlay for market ``code`` in one write.
 
     The whole scenario is validated with the new values before anything is written; the file is
     replaced atomically (a crash leaves the previous overlay intact). Returns the overlay's path.
     """
     code = check_market(code)
-    if section not in SECTIONS:
-        raise InputError(f"section: expected one of {', '.join(SECTIONS)}, found {section!r}")
+    for section in changes:
+        if section not in SECTIONS:
+            raise InputError(f"section: expected one of {', '.join(SECTIONS)}, found {section!r}")
     path = user_scenario_dir() / f"{code}.yaml"
     current = _read_yaml(path) if path.exists() else {}
-    updated = merge(current, {section: values})
+    updated = merge(current, changes)
     layers = [(p, _read_yaml(p)) for p in _layers(code) if p != path] + [(path, updated)]
     build(code, layers)  # raises InputError naming the overlay and key; nothing written
     path.parent.mkdir(parents=True, exist_ok=True)
