@@ -14,27 +14,16 @@ here is a pass/fail test.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from timing import timed  # benchmarks/timing.py
+
 from crossborder import funnel, scenario
 
 AS_OF = date(2026, 11, 29)
-
-
-def timed(fn, repeat: int) -> float:
-    """Median milliseconds of ``repeat`` calls (after one warm-up call)."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
 
 
 def row(label: str, ms: float) -> None:

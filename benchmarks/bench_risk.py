@@ -11,27 +11,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
-import time
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from timing import timed  # benchmarks/timing.py
+
 from crossborder import risk, scenario
 
 AS_OF = date(2026, 11, 29)
-
-
-def timed(fn, repeat: int) -> float:
-    """Median milliseconds of ``repeat`` calls (after one warm-up call)."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(runs)
 
 
 def with_trials(scn: scenario.Scenario, trials: int) -> scenario.Scenario:

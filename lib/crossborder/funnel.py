@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pycountry
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scipy.special import expit
 from scipy.stats import rankdata
 
@@ -143,6 +143,7 @@ class TierPolicy(scenario.Model):
 
 
 def _complete(points: dict[str, float], allowed: tuple[str, ...], name: str) -> dict[str, float]:
+    """Check that a points table scores exactly the allowed values of a lead feature."""
     unknown = sorted(set(points) - set(allowed))
     if unknown:
         raise ValueError(f"points for {name} values {', '.join(allowed)}; unknown: {', '.join(unknown)}")
@@ -150,6 +151,12 @@ def _complete(points: dict[str, float], allowed: tuple[str, ...], name: str) -> 
     if missing:
         raise ValueError(f"points for every {name} value; missing: {', '.join(missing)}")
     return points
+
+
+# The values each scored lead feature can take (the points table must score every one of them).
+_SCORED_FEATURES: dict[str, tuple[str, ...]] = {
+    "industry": INDUSTRIES, "role": ROLES, "company_size": SIZES, "region": REGIONS, "decision_stage": DECISION_STAGES,
+}
 
 
 class Scoring(scenario.Model):
@@ -171,30 +178,10 @@ class Scoring(scenario.Model):
     mql_threshold: float = Field(ge=0)
     sql_threshold: float = Field(ge=0)
 
-    @field_validator("industry")
+    @field_validator("industry", "role", "company_size", "region", "decision_stage")
     @classmethod
-    def _industry(cls, v: dict[str, float]) -> dict[str, float]:
-        return _complete(v, INDUSTRIES, "industry")
-
-    @field_validator("role")
-    @classmethod
-    def _role(cls, v: dict[str, float]) -> dict[str, float]:
-        return _complete(v, ROLES, "role")
-
-    @field_validator("company_size")
-    @classmethod
-    def _size(cls, v: dict[str, float]) -> dict[str, float]:
-        return _complete(v, SIZES, "company_size")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: dict[str, float]) -> dict[str, float]:
-        return _complete(v, REGIONS, "region")
-
-    @field_validator("decision_stage")
-    @classmethod
-    def _stage(cls, v: dict[str, float]) -> dict[str, float]:
-        return _complete(v, DECISION_STAGES, "decision_stage")
+    def _every_value_scored(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return _complete(v, _SCORED_FEATURES[info.field_name], info.field_name)
 
     @model_validator(mode="after")
     def _thresholds(self) -> "Scoring":
