@@ -21,7 +21,8 @@ import pandas as pd
 
 from timing import timed  # benchmarks/timing.py
 
-from crossborder import funnel, scenario
+from crossborder.chapters import funnel
+from crossborder import scenario
 
 AS_OF = date(2026, 11, 29)
 

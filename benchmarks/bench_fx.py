@@ -17,7 +17,8 @@ import sys
 import time
 from datetime import date
 
-from crossborder import fx, scenario
+from crossborder.chapters import fx
+from crossborder import scenario
 
 AS_OF = date(2026, 11, 29)
 

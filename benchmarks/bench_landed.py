@@ -13,7 +13,8 @@ from datetime import date
 
 import numpy as np
 
-from crossborder import landed, scenario
+from crossborder.chapters import landed
+from crossborder import scenario
 
 AS_OF = date(2026, 11, 29)
 

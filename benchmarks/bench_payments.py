@@ -15,8 +15,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from crossborder import payments as P
-from crossborder import scenario, stats
+from crossborder.chapters import payments as P
+from crossborder import scenario
+from crossborder.core import stats
 
 AS_OF = date(2026, 11, 29)
 

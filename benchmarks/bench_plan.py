@@ -33,7 +33,7 @@ def timed(label: str, fn, repeat: int = 1) -> float:
 
 WORKER = """
 import sys
-from crossborder.plan import record_update
+from crossborder.chapters.plan import record_update
 name, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
     record_update("DE", "P1-03", progress=1 + i % 98, note=f"{name}-{i}", by=name, on="2027-01-20")
@@ -50,7 +50,8 @@ def main() -> None:
 
     import holidays
 
-    from crossborder import plan, scenario
+    from crossborder.chapters import plan
+    from crossborder import scenario
 
     print(f"user folder: {home}  (holidays {holidays.__version__})")
     scn = scenario.load("DE")

@@ -16,7 +16,8 @@ import os
 import statistics
 import time
 
-from crossborder import platforms, scenario
+from crossborder.chapters import platforms
+from crossborder import scenario
 
 TARGET_MS = 50.0
 

@@ -24,8 +24,9 @@ from datetime import date
 import numpy as np
 import plotly.graph_objects as go
 
-from crossborder import pricing, scenario
-from crossborder.interactive import update_in_place
+from crossborder.chapters import pricing
+from crossborder import scenario
+from crossborder.notebook.panel import update_in_place
 
 TARGET_MS = 50.0
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from timing import timed  # benchmarks/timing.py
 
-from crossborder import risk, scenario
+from crossborder.chapters import risk
+from crossborder import scenario
 
 AS_OF = date(2026, 11, 29)
 

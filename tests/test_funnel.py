@@ -17,10 +17,11 @@ from plotly.utils import PlotlyJSONEncoder
 from scipy import optimize, stats as sps
 from scipy.special import expit
 
-from crossborder import funnel, scenario
-from crossborder import unit_economics as ue
-from crossborder.errors import InputError
-from crossborder.paths import DATA_DIR
+from crossborder.chapters import funnel
+from crossborder import scenario
+from crossborder.core import unit_economics as ue
+from crossborder.core.errors import InputError
+from crossborder.core.paths import DATA_DIR
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]

@@ -1,7 +1,8 @@
-"""Tests of the FX hedging chapter (crossborder.fx) and the rolling volatility it adds to crossborder.rates."""
+"""Tests of the FX hedging chapter (crossborder.chapters.fx) and the rolling volatility it adds to crossborder.core.rates."""
 
 from __future__ import annotations
 
+from crossborder.core.i18n import strings_file
 import json
 import math
 import re
@@ -13,9 +14,11 @@ import pytest
 import yaml
 from plotly.utils import PlotlyJSONEncoder
 
-from crossborder import fx, pricing, rates, scenario
-from crossborder.errors import InputError
-from crossborder.i18n import STRINGS_DIR
+from crossborder.chapters import fx, pricing
+from crossborder.core import rates
+from crossborder import scenario
+from crossborder.core.errors import InputError
+from crossborder.core.i18n import strings_file
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]
@@ -429,7 +432,7 @@ def test_tables_and_texts_in_both_languages(analyses):
 
 
 def test_chinese_strings_use_full_width_punctuation():
-    data = yaml.safe_load((STRINGS_DIR / "fx.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(strings_file("fx").read_text(encoding="utf-8"))
     for key, texts in data.items():
         zh = re.sub(r"\{[^}]*\}", "", texts["zh-TW"])
         assert not re.search(r"[\u4e00-\u9fff][,:;(]|[,:;)][\u4e00-\u9fff]", zh), key

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from crossborder import i18n
-from crossborder.errors import InputError
+from crossborder.core import i18n
+from crossborder.core.errors import InputError
 
 
 def test_every_string_has_both_languages_and_same_placeholders():

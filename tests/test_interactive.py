@@ -6,9 +6,10 @@ import plotly.graph_objects as go
 import pytest
 import yaml
 
-from crossborder import scenario, theme
-from crossborder.errors import InputError
-from crossborder.interactive import ControlPanel, update_in_place
+from crossborder import scenario
+from crossborder.core import theme
+from crossborder.core.errors import InputError
+from crossborder.notebook.panel import ControlPanel, update_in_place
 
 
 def _render(n: int, plants: str):

@@ -1,4 +1,4 @@
-"""Tests for crossborder.landed: Incoterms table against the ICC rules, hand-worked landed costs (EU CIF
+"""Tests for crossborder.chapters.landed: Incoterms table against the ICC rules, hand-worked landed costs (EU CIF
 basis, US FOB basis), FTA savings, readiness on a hand-made checklist, the control panel and saving."""
 
 from __future__ import annotations
@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from crossborder.core.i18n import strings_file
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from crossborder import landed, scenario
-from crossborder.errors import InputError
+from crossborder.chapters import landed
+from crossborder import scenario
+from crossborder.core.errors import InputError
 
 REPORT_DATE = date(2026, 11, 29)
 
@@ -510,7 +512,7 @@ def test_talking_points_carry_the_markets_numbers_in_both_languages():
 def test_workshop_strings_use_full_width_punctuation():
     import re
 
-    data = yaml.safe_load((Path(landed.__file__).parent / "strings" / "landed.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(strings_file("landed").read_text(encoding="utf-8"))
     for key, texts in data.items():
         if key.startswith(("ex_", "pt_", "col_")):
             zh = re.sub(r"\{[^}]*\}", "", texts["zh-TW"])

@@ -1,4 +1,4 @@
-"""Tests of the market selection and PMF chapter (crossborder.markets).
+"""Tests of the market selection and PMF chapter (crossborder.chapters.markets).
 
 Hand-worked examples carry their arithmetic; TOPSIS, the weighted sum, entropy and CRITIC weights and AHP
 weights are also checked against pymcdm, an independent implementation (test-only dependency).
@@ -6,6 +6,7 @@ weights are also checked against pymcdm, an independent implementation (test-onl
 
 from __future__ import annotations
 
+from crossborder.core.i18n import strings_file
 import math
 import re
 from dataclasses import replace
@@ -17,9 +18,10 @@ import plotly.graph_objects as go
 import pytest
 import yaml
 
-from crossborder import markets as mk
-from crossborder import scenario, theme
-from crossborder.errors import InputError
+from crossborder.chapters import markets as mk
+from crossborder import scenario
+from crossborder.core import theme
+from crossborder.core.errors import InputError
 
 EXAMPLES = ["DE", "US", "JP", "VN", "MX", "IN"]
 
@@ -500,7 +502,7 @@ def test_report_chapter_and_headline(data, lang):
 
 
 def test_chinese_strings_use_full_width_punctuation():
-    raw = yaml.safe_load((Path(mk.__file__).parent / "strings" / "markets.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(strings_file("markets").read_text(encoding="utf-8"))
     cjk = r"[\u4e00-\u9fff]"
     for key, texts in raw.items():
         zh = texts["zh-TW"]
@@ -531,7 +533,7 @@ def _snapshot(panel) -> dict:
 
 
 def _changed(before: dict, after: dict) -> list[str]:
-    from crossborder.interactive import _same
+    from crossborder.notebook.panel import _same
 
     return [k for k in before if not _same(before[k], after[k])]
 

@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
-from crossborder import overview, scenario
-from crossborder.errors import InputError
+from crossborder.chapters import overview
+from crossborder import scenario
+from crossborder.core.errors import InputError
 
 # Every acronym and term of art the outline uses (the issue's list and the outline's own abbreviations).
 OUTLINE_TERMS = """B2B B2C LTV DMU SEO SEM MOQ API ERP Quote-to-Cash E-sign OA LC DP DA Incoterms S&OP WMS 3PL SLA QBR

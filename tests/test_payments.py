@@ -1,4 +1,4 @@
-"""Tests for crossborder.payments: hand-worked costs, break-even, limits, KYB, fraud, receivables, panels."""
+"""Tests for crossborder.chapters.payments: hand-worked costs, break-even, limits, KYB, fraud, receivables, panels."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ import yaml
 from plotly.utils import PlotlyJSONEncoder
 from scipy.optimize import brentq
 
-from crossborder import payments as P
+from crossborder.chapters import payments as P
 from crossborder import scenario
-from crossborder.errors import InputError
-from crossborder.paths import NOTEBOOKS_DIR, SCENARIO_DIR
+from crossborder.core.errors import InputError
+from crossborder.core.paths import NOTEBOOKS_DIR, SCENARIO_DIR
 
 AS_OF = date(2026, 11, 29)
 

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from crossborder import cli, scenario
-from crossborder import plan
-from crossborder.errors import InputError
-from crossborder.i18n import LANGS
-from crossborder.plan import model, store
+from crossborder.chapters import plan
+from crossborder.core.errors import InputError
+from crossborder.core.i18n import LANGS
+from crossborder.chapters.plan import model, store
 
 LIB = Path(plan.__file__).resolve().parents[2]
 
@@ -355,7 +355,7 @@ def test_a_crash_mid_transaction_leaves_the_last_committed_state(user_folder):
     before = dump()
     code = textwrap.dedent("""
         import os
-        from crossborder.plan import store
+        from crossborder.chapters.plan import store
         with store.connect(write=True) as conn:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("UPDATE tasks SET progress = 90, status = 'on_track'")
@@ -375,7 +375,7 @@ def test_a_crash_mid_transaction_leaves_the_last_committed_state(user_folder):
 WORKER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from crossborder.plan import record_update
+    from crossborder.chapters.plan import record_update
     name, n, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     while not go.exists():
         time.sleep(0.005)
@@ -522,7 +522,7 @@ def test_report_and_markets_commands_are_still_there(capsys):
 
 
 def test_text_table_pads_wide_characters():
-    from crossborder.plan.cli import fit, width
+    from crossborder.chapters.plan.cli import fit, width
 
     assert width("德國 DE") == 7
     assert width(fit("理想客戶輪廓與 PMF 假設", 10)) == 10 and fit("理想客戶輪廓與 PMF 假設", 10).endswith("… ")
@@ -626,7 +626,7 @@ def test_panel_shows_errors_without_writing_and_saves_thresholds(user_folder):
 
 def test_report_mode_is_static_and_read_only(user_folder, monkeypatch):
     shown = []
-    monkeypatch.setattr("crossborder.interactive.show", shown.append)
+    monkeypatch.setattr("crossborder.notebook.panel.show", shown.append)
     plan.panel(scenario.load("JP"), "zh-TW", as_of=d("2026-11-30")).display(False)
     assert [type(x).__name__ for x in shown] == ["str", "Figure", "Figure", "Figure"]
     assert not user_folder.exists()

@@ -14,9 +14,9 @@ import yaml
 from scipy import optimize
 from scipy import stats as sps
 
-from crossborder import platforms as P
+from crossborder.chapters import platforms as P
 from crossborder import scenario
-from crossborder.errors import InputError
+from crossborder.core.errors import InputError
 
 DATA = P.CHANNELS_FILE
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]

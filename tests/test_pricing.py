@@ -1,9 +1,10 @@
-"""Tests for the pricing chapter (crossborder.pricing): hand-worked quotes, guardrail properties, the
+"""Tests for the pricing chapter (crossborder.chapters.pricing): hand-worked quotes, guardrail properties, the
 optimizer against a grid and scipy, the Monte Carlo against brute force and closed forms, FX inputs, data
 validation, the control panel and saving."""
 
 from __future__ import annotations
 
+from crossborder.core.i18n import strings_file
 import math
 import re
 from datetime import date
@@ -17,10 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
-from crossborder import pricing, rates, scenario
-from crossborder.errors import InputError
-from crossborder.paths import DATA_DIR, PROJ_ROOT
-from crossborder.rates import RatesSection, StatedPair
+from crossborder.chapters import pricing
+from crossborder.core import rates
+from crossborder import scenario
+from crossborder.core.errors import InputError
+from crossborder.core.paths import DATA_DIR, PROJ_ROOT
+from crossborder.core.rates import RatesSection, StatedPair
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]
@@ -539,7 +542,7 @@ def test_save_writes_a_valid_overlay(tmp_path, monkeypatch, de_scenario):
 # ------------------------------------------------------------------------------------------- strings
 
 def test_chinese_strings_use_full_width_punctuation():
-    data = yaml.safe_load((PROJ_ROOT / "lib" / "crossborder" / "strings" / "pricing.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(strings_file("pricing").read_text(encoding="utf-8"))
     for key, texts in data.items():
         zh = re.sub(r"\{[^}]*\}", "", texts["zh-TW"])                 # placeholders are not prose
         zh = re.sub(r"\d,\d", "", zh)                                  # thousands separators

@@ -15,9 +15,10 @@ import yaml
 from plotly.utils import PlotlyJSONEncoder
 from scipy import stats as sps
 
-from crossborder import risk, scenario
-from crossborder.errors import InputError
-from crossborder.i18n import LANGS
+from crossborder.chapters import risk
+from crossborder import scenario
+from crossborder.core.errors import InputError
+from crossborder.core.i18n import LANGS
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]

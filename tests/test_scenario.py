@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from crossborder import scenario
-from crossborder.errors import InputError
-from crossborder.paths import SCENARIO_DIR
+from crossborder.core.errors import InputError
+from crossborder.core.paths import SCENARIO_DIR
 
 EXAMPLES = ["DE", "IN", "JP", "MX", "US", "VN"]
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossborder import rates, stats, unit_economics as ue
-from crossborder.errors import InputError
+from crossborder.core import rates, stats, unit_economics as ue
+from crossborder.core.errors import InputError
 
 
 def test_wilson_matches_the_closed_form_by_hand():
@@ -104,7 +104,7 @@ def _pair(**over) -> dict:
 
 
 def test_stated_pair_answers_the_inverse_pair_inverted():
-    from crossborder.rates import RatesSection
+    from crossborder.core.rates import RatesSection
 
     section = RatesSection.model_validate({"pairs": {"TWD/USD": _pair(rate=32.0, volatility_annual=0.05)}})
     direct, inverse = section.stated("TWD", "USD"), section.stated("USD", "TWD")
@@ -137,7 +137,7 @@ def test_bad_pair_key_fails_at_load_naming_the_key(key, hint):
 def test_bad_pair_values_fail_naming_the_field():
     from pydantic import ValidationError
 
-    from crossborder.rates import RatesSection
+    from crossborder.core.rates import RatesSection
 
     for over, field in [({"rate": 0}, "rate"), ({"volatility_annual": 3}, "volatility_annual"),
                         ({"basis": "guess"}, "basis")]:

@@ -1,7 +1,7 @@
 import pytest
 
-from crossborder.errors import InputError
-from crossborder.tables import Column, read_table
+from crossborder.core.errors import InputError
+from crossborder.core.tables import Column, read_table
 
 SPEC = {"id": Column(unique=True), "rate": Column("float", min=0, max=1), "n": Column("int", min=0),
         "day": Column("date"), "kind": Column("choice", choices=("a", "b")), "flag": Column("bool", required=False)}

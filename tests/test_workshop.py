@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from crossborder import workshop
-from crossborder.paths import NOTEBOOKS_DIR
+from crossborder.core.paths import NOTEBOOKS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -57,7 +57,7 @@ def test_teacher_pack_keeps_solutions(tmp_path):
 
 
 def test_pack_rejects_unknown_language(tmp_path):
-    from crossborder.errors import InputError
+    from crossborder.core.errors import InputError
 
     with pytest.raises(InputError, match="--lang"):
         workshop.build_pack("fr", out_dir=tmp_path)

@@ -2,7 +2,7 @@
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
     crossborder markets
-    crossborder plan init|set|show|history ...   (the 90-day plan tracker, see crossborder.plan.cli)
+    crossborder plan init|set|show|history ...   (the 90-day plan tracker, see crossborder.chapters.plan.cli)
     crossborder workshop build|serve|slides ...
 
 Exit codes: 0 done, 1 some report failed (a summary names each failure), 2 bad input (one line, nothing
@@ -15,9 +15,10 @@ import argparse
 import sys
 from datetime import date
 
-from . import paths, scenario
-from .errors import InputError
-from .i18n import DEFAULT_LANG, country_name
+from crossborder.core import paths
+from crossborder import scenario
+from crossborder.core.errors import InputError
+from crossborder.core.i18n import DEFAULT_LANG, country_name
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +39,7 @@ def _as_of(text: str) -> date:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report.build import plan, render
+    from crossborder.report.build import plan, render
 
     jobs = plan(args.markets, _csv(args.lang), _as_of(args.as_of) if args.as_of else date.today(),
                 paths.reports_dir(), _csv(args.only) if args.only else None)
@@ -67,7 +68,7 @@ def cmd_markets(_args: argparse.Namespace) -> int:
 
 
 def cmd_workshop_build(args: argparse.Namespace) -> int:
-    from . import workshop
+    from crossborder import workshop
 
     for lang in _csv(args.lang):
         for teacher in ((False, True) if args.teacher else (False,)):
@@ -80,11 +81,11 @@ def cmd_workshop_build(args: argparse.Namespace) -> int:
 def cmd_workshop_serve(args: argparse.Namespace) -> int:
     import subprocess
 
-    from . import workshop
+    from crossborder import workshop
 
     notebook = None
     if args.chapter:
-        from .report.execute import chapter_notebooks
+        from crossborder.report.execute import chapter_notebooks
 
         found = chapter_notebooks([args.chapter])
         if not found:
@@ -99,7 +100,7 @@ def cmd_workshop_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_workshop_slides(args: argparse.Namespace) -> int:
-    from . import workshop
+    from crossborder import workshop
 
     as_of = _as_of(args.as_of) if args.as_of else date.today()
     for code in args.markets:
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     mk = sub.add_parser("markets", help="list the markets that have a scenario")
     mk.set_defaults(func=cmd_markets)
 
-    from .plan.cli import add_commands as add_plan_commands
+    from crossborder.chapters.plan.cli import add_commands as add_plan_commands
 
     add_plan_commands(sub, _Parser)
     _add_workshop(sub)

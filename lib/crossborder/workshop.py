@@ -27,10 +27,10 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import InputError
-from .fileio import atomic_write_bytes
-from .i18n import LANGS, check_lang, country_name, t
-from .paths import DATA_DIR, PROJ_ROOT, notebooks_dir, reports_dir
+from crossborder.core.errors import InputError
+from crossborder.core.fileio import atomic_write_bytes
+from crossborder.core.i18n import LANGS, check_lang, country_name, t
+from crossborder.core.paths import DATA_DIR, PROJ_ROOT, notebooks_dir, reports_dir
 
 PACK_FILES = ("pyproject.toml", "environment.yml", "Makefile", "CONTRIBUTING.md")
 PACK_DIRS = ("lib", "scripts")
@@ -139,9 +139,9 @@ def build_slides(code: str, lang: str, as_of: date, out_dir: Path | None = None)
     from pptx import Presentation
     from pptx.util import Emu, Pt
 
-    from . import scenario
-    from .report.execute import Kernel, chapter_notebooks, execute
-    from .report.html import chapter_title
+    from crossborder import scenario
+    from crossborder.report.execute import Kernel, chapter_notebooks, execute
+    from crossborder.report.html import chapter_title
 
     code = scenario.check_market(code)
     check_lang(lang, "--lang")

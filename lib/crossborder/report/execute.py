@@ -22,8 +22,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from ..chapter import HEADLINE_MIME
-from ..paths import notebooks_dir
+from crossborder.notebook.chapter import HEADLINE_MIME
+from crossborder.core.paths import notebooks_dir
 
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600

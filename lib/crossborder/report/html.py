@@ -21,8 +21,8 @@ import pandas as pd
 from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
-from ..chapter import HEADLINE_MIME, PLOTLY_CONFIG
-from ..i18n import LANGS, country_name, t
+from crossborder.notebook.chapter import HEADLINE_MIME, PLOTLY_CONFIG
+from crossborder.core.i18n import LANGS, country_name, t
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 CSS_FILE = Path(__file__).with_name("report.css")

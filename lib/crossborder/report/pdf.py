@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..errors import InputError
-from ..fileio import atomic_write_bytes
+from crossborder.core.errors import InputError
+from crossborder.core.fileio import atomic_write_bytes
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Flags verified on the offline machine: no sandbox as root, no network chatter, no first-run UI.

@@ -1,0 +1,145 @@
+"""Reading the workbook's CSV files with validation that names the file, line and column.
+
+Each table is described by a dict of ``Column`` specs. ``read_table`` checks the header (missing and
+unknown columns), then each column's values, and raises one ``InputError`` for the first bad cell:
+``data/markets.csv: line 7 (market 'VN'), column 'tariff': expected a number >= 0, found 'n/a'``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from crossborder.core.errors import InputError
+from crossborder.core.paths import relative
+
+Kind = Literal["str", "int", "float", "date", "bool", "choice"]
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one CSV column is read and checked."""
+
+    kind: Kind = "str"
+    required: bool = True            # an empty cell is an error (else it becomes NaN / None)
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()    # for kind="choice"
+    unique: bool = False
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        text = {"str": "text", "int": "a whole number", "float": "a number", "date": "a date YYYY-MM-DD",
+                "bool": "true or false"}[self.kind]
+        if self.min is not None and self.max is not None:
+            text += f" from {self.min:g} to {self.max:g}"
+        elif self.min is not None:
+            text += f" >= {self.min:g}"
+        elif self.max is not None:
+            text += f" <= {self.max:g}"
+        return text
+
+
+def read_table(path: Path, columns: dict[str, Column], *, key: str | None = None, extra_ok: bool = False) -> pd.DataFrame:
+    """Read and validate a CSV; ``key`` names the column used to identify rows in messages."""
+    path = Path(path)
+    where = relative(path)
+    try:
+        with warnings.catch_warnings():
+            # pandas only warns (and drops cells) when a line has more fields than the header
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
+    except pd.errors.ParserWarning:
+        raise InputError(f"{where}: expected every line to have as many fields as the header, found a line with "
+                         "more (quote fields that contain commas)") from None
+    except FileNotFoundError:
+        raise InputError(f"{where}: file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: expected a UTF-8 CSV file, found unreadable content ({exc})") from None
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found columns {', '.join(raw.columns)}")
+    unknown = [c for c in raw.columns if c not in columns]
+    if unknown and not extra_ok:
+        raise InputError(f"{where}: unknown column(s) {', '.join(unknown)}; expected {', '.join(columns)}")
+    out = {}
+    for name, spec in columns.items():
+        out[name] = _convert(raw, name, spec, where, key)
+    return pd.DataFrame(out, index=raw.index)
+
+
+def _row_label(raw: pd.DataFrame, i: int, key: str | None) -> str:
+    label = f"line {i + 2}"
+    if key is not None and key in raw.columns:
+        label += f" ({key} {raw.at[i, key]!r})"
+    return label
+
+
+def _fail(raw, i, name, spec, where, key, found) -> InputError:
+    return InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected {spec.describe()}, found {found!r}")
+
+
+def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | None) -> pd.Series:
+    text = raw[name].str.strip()
+    empty = text == ""
+    if spec.required and empty.any():
+        i = int(empty.idxmax())
+        raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected {spec.describe()}, found an empty cell")
+    if spec.kind in ("str", "choice"):
+        values: pd.Series = text.where(~empty, None)
+        if spec.kind == "choice":
+            bad = ~empty & ~text.isin(spec.choices)
+            if bad.any():
+                i = int(bad.idxmax())
+                raise _fail(raw, i, name, spec, where, key, text[i])
+    elif spec.kind in ("int", "float"):
+        values = pd.to_numeric(text.where(~empty, None), errors="coerce")
+        bad = ~empty & values.isna()
+        if spec.kind == "int":
+            bad |= ~empty & values.notna() & (values % 1 != 0)
+        if spec.min is not None:
+            bad |= values < spec.min
+        if spec.max is not None:
+            bad |= values > spec.max
+        if bad.any():
+            i = int(bad.idxmax())
+            raise _fail(raw, i, name, spec, where, key, text[i])
+        if spec.kind == "int" and not empty.any():
+            values = values.astype("int64")
+        else:
+            values = values.astype("float64")
+    elif spec.kind == "date":
+        values = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
+        bad = ~empty & values.isna()
+        if bad.any():
+            i = int(bad.idxmax())
+            raise _fail(raw, i, name, spec, where, key, text[i])
+    elif spec.kind == "bool":
+        low = text.str.lower()
+        bad = ~empty & ~low.isin(_TRUE | _FALSE)
+        if bad.any():
+            i = int(bad.idxmax())
+            raise _fail(raw, i, name, spec, where, key, text[i])
+        values = low.isin(_TRUE).where(~empty, None)
+    else:  # pragma: no cover - Column.kind is a Literal
+        raise ValueError(spec.kind)
+    if spec.unique:
+        dup = text.duplicated() & ~empty
+        if dup.any():
+            i = int(dup.idxmax())
+            raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected unique values, found {text[i]!r} twice")
+    return values
+
+
+def require_known(values: Any, known: set[str] | list[str], where: str) -> None:
+    """Raise if any value is not in ``known`` (e.g. a criterion or channel id that nothing defines)."""
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise InputError(f"{where}: expected one of {', '.join(sorted(known))}, found {', '.join(map(repr, unknown))}")

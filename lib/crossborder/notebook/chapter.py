@@ -1,0 +1,79 @@
+"""What a chapter notebook calls to set itself up and to publish: figures, tables, its headline.
+
+``setup(lang)`` checks the language and selects the workbook's chart template and renderer. ``show``
+displays a figure, table or text. ``headline`` publishes the chapter's one-line conclusion and key figure
+in a machine-readable output (``HEADLINE_MIME``) that the report collects for its executive summary, with a
+Markdown fallback that JupyterLab and the report's chapter show as a call-out.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from IPython.display import HTML, Markdown, display
+
+from crossborder.core import theme
+from crossborder.core.errors import InputError
+from crossborder.core.i18n import check_lang
+
+HEADLINE_MIME = "application/vnd.crossborder.headline+json"
+# The mimetype renderer: JupyterLab's plotly extension draws it natively; the report builder turns it
+# into one <div> per chart and embeds plotly.js once per PDF (see report/html.py).
+RENDERER = "plotly_mimetype"
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": False}
+
+
+def setup(lang: str) -> str:
+    """Call once at the top of a notebook, after the parameters: checks ``lang`` and sets up charts."""
+    check_lang(lang)
+    theme.register()
+    pio.renderers.default = RENDERER
+    pd.set_option("display.max_rows", 200)
+    return lang
+
+
+def show(value: Any) -> None:
+    """Display a figure, a DataFrame (as a plain table) or Markdown text."""
+    if isinstance(value, go.Figure):
+        value.show(config=PLOTLY_CONFIG)
+    elif isinstance(value, pd.DataFrame):
+        plain_index = isinstance(value.index, pd.RangeIndex)  # a 0..n-1 index means nothing to a reader
+        display(HTML(value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index)))
+    elif isinstance(value, str):
+        display(Markdown(value))
+    else:
+        display(value)
+
+
+def headline(chapter: str, text: str, key_figure: str, *, value: float | None = None, unit: str | None = None,
+             points: list[str] | None = None) -> None:
+    """Publish the chapter's headline: one sentence and its key figure, in the report's language.
+
+    ``chapter`` is the notebook's stem (e.g. ``"01_market_selection"``); ``value``/``unit`` carry the key
+    figure as a number for machines (the summary shows ``key_figure``, already formatted); ``points`` are two
+    or three talking points with the market's numbers, for the workshop slide deck.
+    """
+    data = {"chapter": chapter, "text": text, "key_figure": key_figure, "value": value, "unit": unit,
+            "points": list(points or [])}
+    markdown = f"> **{key_figure}** · {text}"
+    display({HEADLINE_MIME: data, "text/markdown": markdown, "text/plain": f"{key_figure} · {text}"}, raw=True)
+
+
+def callout(text: str) -> None:
+    """A highlighted note (e.g. 'illustrative figures') in the chapter's language."""
+    display(HTML(f"<div class='cb-callout'>{html.escape(text)}</div>"))
+
+
+def report_date(as_of: str) -> date:
+    """The report's as-of date from the ``as_of`` parameter (``YYYY-MM-DD``; empty means today)."""
+    if not as_of:
+        return date.today()
+    try:
+        return date.fromisoformat(as_of)
+    except (TypeError, ValueError):
+        raise InputError(f"as_of: expected a date YYYY-MM-DD (or empty for today), found {as_of!r}") from None

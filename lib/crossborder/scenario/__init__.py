@@ -1,0 +1,353 @@
+"""Market scenarios: load, layer, validate and save.
+
+A market is an ISO 3166-1 alpha-2 code. Its scenario is built from up to three YAML files, each layer
+overriding the one before (mappings merge key by key, lists and scalars are replaced):
+
+1. ``data/scenarios/defaults.yaml``  shared defaults (shipped)
+2. ``data/scenarios/<CODE>.yaml``    the market's own parameters (shipped, or added by a user)
+3. ``<user folder>/scenarios/<CODE>.yaml``  what the user saved from a notebook (never shipped)
+
+One top-level section per chapter. Each section is validated by a pydantic model registered in
+``SECTIONS``; a bad value fails at load time naming the file, the key, what was expected and what was
+found. Chapters add their section by adding one line to ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pycountry
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from crossborder.core.schema import Model, Text, _country, _currency
+
+from crossborder.core.errors import InputError
+from crossborder.core.fileio import atomic_write_text
+from crossborder.core.paths import SCENARIO_DIR, relative, user_scenario_dir
+
+DEFAULTS_FILE = "defaults.yaml"
+_CODE_RE = re.compile(r"[A-Za-z]{2}")
+
+
+class ImportVat(Model):
+    """Import VAT / GST / consumption tax on goods entering the market (a legal fact: source and as-of)."""
+
+    name: str                                   # the tax's local name, e.g. "Einfuhrumsatzsteuer"
+    rate: float = Field(ge=0, le=1)             # standard rate on the workbook's product, fraction
+    base: Text                                  # what the rate applies to
+    b2b_recoverable: bool                       # a registered importer deducts it as input tax
+    postponed_accounting: bool                  # declared in the VAT return instead of paid at the border
+    source: str
+    as_of: date
+
+
+class MarketInfo(Model):
+    """Facts about the market that several chapters use. Legal facts carry a source and an as-of date."""
+
+    code: str
+    region: Text
+    currency: str
+    languages: list[str] = Field(min_length=1)  # ISO 639-1 business languages, most important first
+    customs_value_basis: Literal["CIF", "FOB"]  # CIF: freight and insurance to the border are dutiable
+    customs_value_source: str
+    import_vat: ImportVat
+    trade_agreements: list[str]                 # agreements in force for the market that matter here
+    fta_with_taiwan: bool                       # does any agreement give Taiwan-made goods a preference?
+    agreements_source: str
+    agreements_as_of: date
+
+    _check_code = field_validator("code")(_country)
+    _check_currency = field_validator("currency")(_currency)
+
+
+class Exporter(Model):
+    """The exporting company the workbook plans for (shared defaults; a market may override)."""
+
+    name: Text
+    country: str = "TW"
+    home_currency: str = "TWD"
+    product: Text                               # the product family being exported
+    hs_code: str = Field(pattern=r"^\d{4}\.\d{2}(\.\d{2,4})?$")  # HS 6-digit (national digits optional)
+    origin_plants: list[str] = Field(min_length=1)  # where the goods can be made (origin follows the plant)
+    holiday_country: str = "TW"                 # whose public holidays count for working days
+
+    _check_country = field_validator("country", "holiday_country")(_country)
+    _check_currency = field_validator("home_currency")(_currency)
+
+    @field_validator("origin_plants")
+    @classmethod
+    def _plants(cls, plants: list[str]) -> list[str]:
+        return [_country(p) for p in plants]
+
+
+class Meta(Model):
+    """What the scenario is: an example shipped with the workbook, or the user's own."""
+
+    example: bool = True
+    note: Text | None = None
+
+
+# section name -> "module:Model". A chapter registers its section here (one line).
+SECTIONS: dict[str, str] = {
+    "meta": "crossborder.scenario:Meta",
+    "market": "crossborder.scenario:MarketInfo",
+    "exporter": "crossborder.scenario:Exporter",
+    "risk": "crossborder.chapters.risk:RiskSection",
+    "landed": "crossborder.chapters.landed:Landed",
+    "markets": "crossborder.chapters.markets:MarketSelection",
+    "platforms": "crossborder.chapters.platforms:Platforms",
+    "fx": "crossborder.chapters.fx:FxSection",
+    "payments": "crossborder.chapters.payments:Payments",
+    "plan": "crossborder.chapters.plan:PlanSettings",
+    "pricing": "crossborder.chapters.pricing:Pricing",
+    "funnel": "crossborder.chapters.funnel:FunnelSection",
+    "rates": "crossborder.core.rates:RatesSection",
+}
+
+
+def _section_model(name: str) -> type[Model]:
+    module, _, cls = SECTIONS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated market scenario. Sections are attributes: ``scenario.market.currency``."""
+
+    code: str
+    sections: dict[str, Model]
+    files: tuple[Path, ...]                     # the layers it was built from, first to last
+    raw: dict[str, Any] = field(repr=False)     # the merged mapping, before validation
+
+    def __getattr__(self, name: str) -> Model:
+        sections = self.__dict__.get("sections", {})
+        if name in sections:
+            return sections[name]
+        raise AttributeError(f"scenario {self.__dict__.get('code')} has no section {name!r}")
+
+    @property
+    def has_user_overlay(self) -> bool:
+        return any(p.parent == user_scenario_dir() for p in self.files)
+
+
+# ---------------------------------------------------------------------------------------------- codes
+
+def _shipped_codes() -> set[str]:
+    return {p.stem for p in SCENARIO_DIR.glob("*.yaml") if _CODE_RE.fullmatch(p.stem)}
+
+
+def available_markets() -> list[str]:
+    """Every market with a scenario: shipped examples plus markets the user added in the user folder."""
+    user = user_scenario_dir()
+    user_codes = {p.stem for p in user.glob("*.yaml") if _CODE_RE.fullmatch(p.stem)} if user.is_dir() else set()
+    return sorted(_shipped_codes() | user_codes)
+
+
+def example_markets() -> list[str]:
+    """The markets shipped with the workbook."""
+    return sorted(_shipped_codes())
+
+
+def check_market(code: object, where: str = "market") -> str:
+    """Normalise and check a market code; raise InputError naming the argument otherwise."""
+    if not isinstance(code, str) or not _CODE_RE.fullmatch(code.strip()):
+        raise InputError(f"{where}: expected a two-letter ISO 3166-1 market code such as DE, found {code!r}")
+    code = code.strip().upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise InputError(f"{where}: {code!r} is not an ISO 3166-1 alpha-2 country code")
+    if code not in available_markets():
+        raise InputError(
+            f"{where}: no scenario for market {code} (expected {relative(SCENARIO_DIR / (code + '.yaml'))}); "
+            f"available: {', '.join(available_markets())}"
+        )
+    return code
+
+
+# -------------------------------------------------------------------------------------------- loading
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{relative(path)}: scenario file not found") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark else ""
+        raise InputError(f"{relative(path)}:{at}: expected valid YAML, found a syntax error ({exc.problem if hasattr(exc, 'problem') else exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"{relative(path)}: expected a mapping of sections at the top level, found {type(data).__name__}")
+    return data
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``over`` into a copy of ``base``: mappings merge, everything else is replaced."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _layers(code: str) -> list[Path]:
+    layers = [SCENARIO_DIR / DEFAULTS_FILE]
+    shipped = SCENARIO_DIR / f"{code}.yaml"
+    overlay = user_scenario_dir() / f"{code}.yaml"
+    if shipped.exists():
+        layers.append(shipped)
+    if overlay.exists():
+        layers.append(overlay)
+    if len(layers) == 1:
+        layers.append(shipped)  # reported as the missing file
+    return layers
+
+
+def _has_path(data: Any, path: tuple[Any, ...]) -> bool:
+    for key in path:
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+        elif isinstance(data, list) and isinstance(key, int) and key < len(data):
+            data = data[key]
+        else:
+            return False
+    return True
+
+
+def _describe(exc: ValidationError, section: str, model: type[Model], layers: list[tuple[Path, dict]]) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = (section, *loc)
+        key = ".".join(str(p) for p in path)
+        # Name the last layer that set this key; for a missing key, the market's own file.
+        origin = next((p for p, d in reversed(layers) if _has_path(d, path)), layers[min(1, len(layers) - 1)][0])
+        kind, msg = err["type"], err["msg"]
+        if kind == "extra_forbidden":
+            parent = _model_at(model, loc[:-1])
+            allowed = ", ".join(parent.model_fields) if parent else "see the defaults file"
+            text = f"unknown key; expected one of: {allowed}"
+        elif kind == "missing":
+            text = "missing key; expected a value here"
+        else:
+            msg = msg.removeprefix("Value error, ")
+            msg = msg[len("Input should be "):] if msg.startswith("Input should be ") else msg
+            text = f"expected {msg}, found {err.get('input')!r}"
+        lines.append(f"{relative(origin)}: key '{key}': {text}")
+    return "\n".join(lines)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the keys at ``loc`` (for listing allowed keys)."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+            return None
+        ann = current.model_fields[part].annotation
+        candidates = [ann, *typing.get_args(ann)]
+        for arg in list(candidates):
+            candidates.extend(typing.get_args(arg))
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def build(code: str, layers: list[tuple[Path, dict[str, Any]]]) -> Scenario:
+    """Validate layered mappings into a Scenario (used by ``load`` and by ``save_overlay``'s check)."""
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        merged = merge(merged, data)
+    for name in merged:
+        if name not in SECTIONS:
+            origin = next(p for p, d in reversed(layers) if name in d)
+            raise InputError(
+                f"{relative(origin)}: key '{name}': unknown section; expected one of: {', '.join(SECTIONS)}"
+            )
+    sections: dict[str, Model] = {}
+    problems = []
+    for name in SECTIONS:
+        model = _section_model(name)
+        try:
+            sections[name] = model.model_validate(merged.get(name) or {})
+        except ValidationError as exc:
+            problems.append(_describe(exc, name, model, layers))
+    if problems:
+        raise InputError("\n".join(problems))
+    if sections["market"].code != code:
+        origin = next((p for p, d in reversed(layers) if _has_path(d, ("market", "code"))), layers[-1][0])
+        raise InputError(f"{relative(origin)}: key 'market.code': expected {code}, found {sections['market'].code!r}")
+    return Scenario(code=code, sections=sections, files=tuple(p for p, _ in layers), raw=merged)
+
+
+def load(code: str) -> Scenario:
+    """Load and validate the scenario of a market (code is checked and normalised first)."""
+    code = check_market(code)
+    return _load_cached(code, _stamp(code))
+
+
+def _stamp(code: str) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in _layers(code))
+
+
+_cache: dict[tuple, Scenario] = {}
+
+
+def _load_cached(code: str, stamp: tuple) -> Scenario:
+    key = (code, stamp)
+    if key not in _cache:
+        _cache[key] = build(code, [(p, _read_yaml(p)) for p in _layers(code)])
+    return _cache[key]
+
+
+# --------------------------------------------------------------------------------------------- saving
+
+def save_overlay(code: str, section: str, values: dict[str, Any]) -> Path:
+    """Save ``values`` into the user's overlay for ``section`` of market ``code`` (see ``save_sections``)."""
+    return save_sections(code, {section: values})
+
+
+def save_sections(code: str, changes: dict[str, dict[str, Any]]) -> Path:
+    """Save several sections' values into the user's overlay for market ``code`` in one write.
+
+    The whole scenario is validated with the new values before anything is written; the file is
+    replaced atomically (a crash leaves the previous overlay intact). Returns the overlay's path.
+    """
+    code = check_market(code)
+    for section in changes:
+        if section not in SECTIONS:
+            raise InputError(f"section: expected one of {', '.join(SECTIONS)}, found {section!r}")
+    path = user_scenario_dir() / f"{code}.yaml"
+    current = _read_yaml(path) if path.exists() else {}
+    updated = merge(current, changes)
+    layers = [(p, _read_yaml(p)) for p in _layers(code) if p != path] + [(path, updated)]
+    build(code, layers)  # raises InputError naming the overlay and key; nothing written
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "# Saved from the workbook: your changes over the shipped scenario. Delete to reset.\n"
+    text += yaml.safe_dump(_plain(updated), allow_unicode=True, sort_keys=False)
+    atomic_write_text(path, text)
+    return path
+
+
+def _plain(value: Any) -> Any:
+    """Convert numpy scalars and tuples so YAML stays plain."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
