@@ -9,7 +9,7 @@ overriding the one before (mappings merge key by key, lists and scalars are repl
 
 One top-level section per chapter. Each section is validated by a pydantic model registered in
 ``SECTIONS``; a bad value fails at load time naming the file, the key, what was expected and what was
-found. Chapters add their section by adding one line to ``SECTIONS``.
+found. Sections are listed by the chapter registry (``crossborder.core.registry``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ import copy
 import importlib
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pycountry
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
-from crossborder.core.schema import Model, Text, _country, _currency
+from crossborder.core import registry
+from crossborder.core.schema import Model
 
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
@@ -36,80 +36,9 @@ DEFAULTS_FILE = "defaults.yaml"
 _CODE_RE = re.compile(r"[A-Za-z]{2}")
 
 
-class ImportVat(Model):
-    """Import VAT / GST / consumption tax on goods entering the market (a legal fact: source and as-of)."""
-
-    name: str                                   # the tax's local name, e.g. "Einfuhrumsatzsteuer"
-    rate: float = Field(ge=0, le=1)             # standard rate on the workbook's product, fraction
-    base: Text                                  # what the rate applies to
-    b2b_recoverable: bool                       # a registered importer deducts it as input tax
-    postponed_accounting: bool                  # declared in the VAT return instead of paid at the border
-    source: str
-    as_of: date
-
-
-class MarketInfo(Model):
-    """Facts about the market that several chapters use. Legal facts carry a source and an as-of date."""
-
-    code: str
-    region: Text
-    currency: str
-    languages: list[str] = Field(min_length=1)  # ISO 639-1 business languages, most important first
-    customs_value_basis: Literal["CIF", "FOB"]  # CIF: freight and insurance to the border are dutiable
-    customs_value_source: str
-    import_vat: ImportVat
-    trade_agreements: list[str]                 # agreements in force for the market that matter here
-    fta_with_taiwan: bool                       # does any agreement give Taiwan-made goods a preference?
-    agreements_source: str
-    agreements_as_of: date
-
-    _check_code = field_validator("code")(_country)
-    _check_currency = field_validator("currency")(_currency)
-
-
-class Exporter(Model):
-    """The exporting company the workbook plans for (shared defaults; a market may override)."""
-
-    name: Text
-    country: str = "TW"
-    home_currency: str = "TWD"
-    product: Text                               # the product family being exported
-    hs_code: str = Field(pattern=r"^\d{4}\.\d{2}(\.\d{2,4})?$")  # HS 6-digit (national digits optional)
-    origin_plants: list[str] = Field(min_length=1)  # where the goods can be made (origin follows the plant)
-    holiday_country: str = "TW"                 # whose public holidays count for working days
-
-    _check_country = field_validator("country", "holiday_country")(_country)
-    _check_currency = field_validator("home_currency")(_currency)
-
-    @field_validator("origin_plants")
-    @classmethod
-    def _plants(cls, plants: list[str]) -> list[str]:
-        return [_country(p) for p in plants]
-
-
-class Meta(Model):
-    """What the scenario is: an example shipped with the workbook, or the user's own."""
-
-    example: bool = True
-    note: Text | None = None
-
-
-# section name -> "module:Model". A chapter registers its section here (one line).
-SECTIONS: dict[str, str] = {
-    "meta": "crossborder.scenario:Meta",
-    "market": "crossborder.scenario:MarketInfo",
-    "exporter": "crossborder.scenario:Exporter",
-    "risk": "crossborder.chapters.risk:RiskSection",
-    "landed": "crossborder.chapters.landed:Landed",
-    "markets": "crossborder.chapters.markets:MarketSelection",
-    "platforms": "crossborder.chapters.platforms:Platforms",
-    "fx": "crossborder.chapters.fx:FxSection",
-    "payments": "crossborder.chapters.payments:Payments",
-    "plan": "crossborder.chapters.plan:PlanSettings",
-    "pricing": "crossborder.chapters.pricing:Pricing",
-    "funnel": "crossborder.chapters.funnel:FunnelSection",
-    "rates": "crossborder.core.rates:RatesSection",
-}
+# section name -> "module:Model", from the chapter registry; a section's module is imported only when a
+# scenario is validated, and section modules hold pydantic models only (no chapter code is loaded).
+SECTIONS: dict[str, str] = registry.section_models()
 
 
 def _section_model(name: str) -> type[Model]:

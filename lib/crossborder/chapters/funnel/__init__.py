@@ -66,6 +66,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scipy.special import expit
 from scipy.stats import rankdata
 
+from crossborder.core import schema
 from crossborder.chapters import platforms
 from crossborder import scenario
 from crossborder.core import stats, theme
@@ -135,7 +136,7 @@ def known_channels() -> tuple[str, ...]:
 
 # ------------------------------------------------------------------------------------------- scenario
 
-class TierPolicy(scenario.Model):
+class TierPolicy(schema.Model):
     """What a customer tier is promised: first reply to a service request within ``sla_hours`` for at least
     ``sla_target`` of requests, and a business review every ``qbr_every_months`` (0: none)."""
 
@@ -161,7 +162,7 @@ _SCORED_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Scoring(scenario.Model):
+class Scoring(schema.Model):
     """Rule-based lead score: points per feature value, per page viewed and per download (each capped), for an
     inquiry and for a stated budget; a lead at or above ``mql_threshold`` is an MQL, at or above
     ``sql_threshold`` an SQL candidate."""
@@ -197,7 +198,7 @@ class Scoring(scenario.Model):
                 + self.download_cap + self.inquiry + self.budget_stated)
 
 
-class ModelSettings(scenario.Model):
+class ModelSettings(schema.Model):
     """Settings of the logistic lead model: k-fold cross-validation, its seed, the ridge penalty, bins."""
 
     folds: int = Field(ge=2, le=20)
@@ -206,7 +207,7 @@ class ModelSettings(scenario.Model):
     bins: int = Field(ge=2, le=20)      # calibration bins (equal counts)
 
 
-class Lifetime(scenario.Model):
+class Lifetime(schema.Model):
     """LTV assumptions: yearly retention and discount rate, horizon in years (null: forever)."""
 
     retention: float = Field(ge=0, le=1)
@@ -215,7 +216,7 @@ class Lifetime(scenario.Model):
     min_accounts: int = Field(ge=1)     # fewer retained accounts of a channel than this: use the market's average
 
 
-class FunnelSection(scenario.Model):
+class FunnelSection(schema.Model):
     """Scenario section ``funnel``: dashboard period, statistics, tiers, lead scoring, LTV and KPI targets."""
 
     period_months: Literal[3, 6, 12]
@@ -224,7 +225,7 @@ class FunnelSection(scenario.Model):
     trend_flat: float = Field(ge=0, lt=1)        # a relative change smaller than this is "flat"
     reactivation_days: int = Field(ge=1, le=730)
     qbr_lookahead_days: int = Field(ge=0, le=180)
-    core_region: scenario.Text                   # what "core" means for the lead's region in this market
+    core_region: schema.Text                   # what "core" means for the lead's region in this market
     tiers: dict[str, TierPolicy]
     scoring: Scoring
     model: ModelSettings

@@ -54,6 +54,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from crossborder.core import schema
 from crossborder import scenario as scenario_mod
 from crossborder.core import theme
 from crossborder.core.errors import InputError
@@ -240,7 +241,7 @@ class Shipment(Model):
     shipments_per_year: int = Field(default=12, ge=0, le=1000)
     stress_extra_duty: float = Field(default=0.0, ge=0, le=2)  # what-if: extra ad valorem duty
 
-    _check_origin = field_validator("origin")(scenario_mod._country)
+    _check_origin = field_validator("origin")(schema._country)
 
 
 class Landed(Model):
@@ -265,7 +266,7 @@ class Landed(Model):
     @classmethod
     def _origins(cls, origins: dict[str, OriginTreatment]) -> dict[str, OriginTreatment]:
         for code in origins:
-            scenario_mod._country(code)
+            schema._country(code)
         if not origins:
             raise ValueError("at least one origin")
         return origins
@@ -814,7 +815,7 @@ def fta_by_market(origin: str, *, as_of: date | None = None, markets: Sequence[s
     Markets whose scenario does not list ``origin`` as a plant are left out."""
     from crossborder import scenario as scenario_mod
 
-    origin = scenario_mod._country(str(origin).upper())
+    origin = schema._country(str(origin).upper())
     rows = []
     for code in markets or scenario_mod.example_markets():
         scn = scenario_mod.load(code)

@@ -72,6 +72,7 @@ import plotly.graph_objects as go
 from pydantic import Field, ValidationError, model_validator
 from scipy.optimize import brentq
 
+from crossborder.core import schema
 from crossborder import scenario as scenario_mod
 from crossborder.core import stats, theme
 from crossborder.core.errors import InputError
@@ -166,7 +167,7 @@ def load_channels(path: Path = CHANNELS_FILE) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------ scenario
 
-class Weights(scenario_mod.Model):
+class Weights(schema.Model):
     """Weights of the outline's four selection criteria (any scale; they are normalised to sum to 1)."""
 
     fit: float = Field(ge=0, le=1)       # customer fit and order size
@@ -185,12 +186,12 @@ class Weights(scenario_mod.Model):
         return w / w.sum()
 
 
-class MonteCarlo(scenario_mod.Model):
+class MonteCarlo(schema.Model):
     draws: int = Field(ge=200, le=200_000)
     seed: int = Field(ge=0)
 
 
-class Platforms(scenario_mod.Model):
+class Platforms(schema.Model):
     """Scenario section ``platforms``: what differs by market in the platform comparison."""
 
     channels: list[str] = Field(min_length=2)            # ids from data/platforms.csv compared in this market

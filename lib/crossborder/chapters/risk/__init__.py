@@ -51,6 +51,7 @@ import plotly.graph_objects as go
 import pycountry
 from pydantic import Field, model_validator
 
+from crossborder.core import schema
 from crossborder import scenario
 from crossborder.core import stats, theme
 from crossborder.core.errors import InputError
@@ -85,14 +86,14 @@ _ID_RE = r"^[A-Za-z0-9][A-Za-z0-9-]{0,5}$"
 
 # ------------------------------------------------------------------------------------------- scenario
 
-class Tolerance(scenario.Model):
+class Tolerance(schema.Model):
     """The risk appetite as one point: at most ``probability`` chance of losing more than ``loss`` a year."""
 
     loss: float = Field(gt=0)                     # home currency per year
     probability: float = Field(gt=0, lt=1)
 
 
-class Adjustment(scenario.Model):
+class Adjustment(schema.Model):
     """A market's (or a user's) re-rating of one risk; unset ratings keep the register's value."""
 
     likelihood: int | None = Field(default=None, ge=1, le=5)
@@ -101,7 +102,7 @@ class Adjustment(scenario.Model):
     residual_impact: int | None = Field(default=None, ge=1, le=5)
 
 
-class RiskSection(scenario.Model):
+class RiskSection(schema.Model):
     """Scenario section ``risk``: Monte Carlo settings, the market's size and risk tolerance, re-ratings."""
 
     seed: int = Field(ge=0)                       # seeds every draw: same seed, same losses

@@ -1,0 +1,68 @@
+"""The scenario's own sections: what the scenario is, the market's shared facts, the exporting company."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from crossborder.core.schema import Model, Text, _country, _currency
+
+
+class ImportVat(Model):
+    """Import VAT / GST / consumption tax on goods entering the market (a legal fact: source and as-of)."""
+
+    name: str                                   # the tax's local name, e.g. "Einfuhrumsatzsteuer"
+    rate: float = Field(ge=0, le=1)             # standard rate on the workbook's product, fraction
+    base: Text                                  # what the rate applies to
+    b2b_recoverable: bool                       # a registered importer deducts it as input tax
+    postponed_accounting: bool                  # declared in the VAT return instead of paid at the border
+    source: str
+    as_of: date
+
+
+class MarketInfo(Model):
+    """Facts about the market that several chapters use. Legal facts carry a source and an as-of date."""
+
+    code: str
+    region: Text
+    currency: str
+    languages: list[str] = Field(min_length=1)  # ISO 639-1 business languages, most important first
+    customs_value_basis: Literal["CIF", "FOB"]  # CIF: freight and insurance to the border are dutiable
+    customs_value_source: str
+    import_vat: ImportVat
+    trade_agreements: list[str]                 # agreements in force for the market that matter here
+    fta_with_taiwan: bool                       # does any agreement give Taiwan-made goods a preference?
+    agreements_source: str
+    agreements_as_of: date
+
+    _check_code = field_validator("code")(_country)
+    _check_currency = field_validator("currency")(_currency)
+
+
+class Exporter(Model):
+    """The exporting company the workbook plans for (shared defaults; a market may override)."""
+
+    name: Text
+    country: str = "TW"
+    home_currency: str = "TWD"
+    product: Text                               # the product family being exported
+    hs_code: str = Field(pattern=r"^\d{4}\.\d{2}(\.\d{2,4})?$")  # HS 6-digit (national digits optional)
+    origin_plants: list[str] = Field(min_length=1)  # where the goods can be made (origin follows the plant)
+    holiday_country: str = "TW"                 # whose public holidays count for working days
+
+    _check_country = field_validator("country", "holiday_country")(_country)
+    _check_currency = field_validator("home_currency")(_currency)
+
+    @field_validator("origin_plants")
+    @classmethod
+    def _plants(cls, plants: list[str]) -> list[str]:
+        return [_country(p) for p in plants]
+
+
+class Meta(Model):
+    """What the scenario is: an example shipped with the workbook, or the user's own."""
+
+    example: bool = True
+    note: Text | None = None
