@@ -94,3 +94,15 @@ def country_name(code: str, lang: str) -> str:
     if lang == "en":
         return name
     return _zh_tw_countries().gettext(country.name)
+
+
+# Countries whose English name takes "the" inside a sentence ("in the United States").
+_THE = {"US", "GB", "NL", "PH", "AE", "CZ", "DO", "BS", "GM", "KM", "MV", "MH", "SB", "SC", "CF", "VA"}
+
+
+def country_in_text(code: str, lang: str, *, start: bool = False) -> str:
+    """A country's name as it reads inside a sentence: "the United States" (``start``: "The United States")."""
+    name = country_name(code, lang)
+    if lang == "en" and code.upper() in _THE:
+        return f"{'The' if start else 'the'} {name}"
+    return name

@@ -50,16 +50,16 @@ def show(value: Any) -> None:
         display(value)
 
 
-def headline(chapter: str, text: str, key_figure: str, *, value: float | None = None, unit: str | None = None,
+def headline(text: str, key_figure: str, *, value: float | None = None, unit: str | None = None,
              points: list[str] | None = None) -> None:
     """Publish the chapter's headline: one sentence and its key figure, in the report's language.
 
-    ``chapter`` is the notebook's stem (e.g. ``"01_market_selection"``); ``value``/``unit`` carry the key
-    figure as a number for machines (the summary shows ``key_figure``, already formatted); ``points`` are two
-    or three talking points with the market's numbers, for the workshop slide deck.
+    ``value``/``unit`` carry the key figure as a number for machines (the summary shows ``key_figure``, already
+    formatted); ``points`` are two or three talking points with the market's numbers, for the workshop slide
+    deck. Which chapter published it is known to whoever reads the executed notebook (the report runner names
+    it from the chapter registry), so a notebook never spells its own id.
     """
-    data = {"chapter": chapter, "text": text, "key_figure": key_figure, "value": value, "unit": unit,
-            "points": list(points or [])}
+    data = {"text": text, "key_figure": key_figure, "value": value, "unit": unit, "points": list(points or [])}
     markdown = f"> **{key_figure}** · {text}"
     display({HEADLINE_MIME: data, "text/markdown": markdown, "text/plain": f"{key_figure} · {text}"}, raw=True)
 

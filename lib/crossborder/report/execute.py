@@ -131,14 +131,14 @@ def chapter_notebooks(names: list[str] | None = None) -> list[Path]:
     return [p for p in found if any(p.stem == n or p.stem.startswith(f"{n}_") for n in names)]
 
 
-def headline_of(nb: nbformat.NotebookNode) -> dict | None:
-    """The headline a chapter published (the last one, if it published several)."""
+def headline_of(nb: nbformat.NotebookNode, chapter_id: str) -> dict | None:
+    """The headline chapter ``chapter_id`` published (the last one, if it published several)."""
     found = None
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if HEADLINE_MIME in data:
-                found = dict(data[HEADLINE_MIME])
+                found = {**dict(data[HEADLINE_MIME]), "chapter": chapter_id}
     return found
 
 
@@ -180,7 +180,7 @@ def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, at
             if attempt == attempts:
                 return Executed(notebook.stem, out_path, False, time.perf_counter() - start,
                                 error=f"{type(exc).__name__}: {exc}".splitlines()[0])
-    result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb))
+    result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb, notebook.stem))
     if result.headline is not None:
         out_path.with_suffix(".headline.json").write_text(
             json.dumps(result.headline, ensure_ascii=False, indent=1), encoding="utf-8")
