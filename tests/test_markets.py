@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from crossborder.chapters import markets as mk
+from crossborder.chapters.markets.charts import _figure
 from crossborder import scenario
 from crossborder.core import theme
 from crossborder.core.errors import InputError
@@ -513,7 +514,7 @@ def test_figures_are_theme_figures_and_valid(data):
     scn = scenario.load("DE")
     a = mk.analyse(data, mk.settings_of(scn), ["TW", "VN"], "zh-TW")
     ref = theme.figure("標題", height=500).layout.to_plotly_json()
-    mine = mk._figure("標題", 500, [], {}).layout.to_plotly_json()
+    mine = _figure("標題", 500, [], {}).layout.to_plotly_json()
     assert mine == ref
     _, _, conv = mk.scorecard(EXAMPLES, "zh-TW")
     figs = [mk.ranking_figure(a, data, "zh-TW"), mk.radar_figure(a, data, "zh-TW"), mk.acceptability_figure(a, "zh-TW"),

@@ -1,0 +1,225 @@
+"""The market chapter's data: criteria, candidate markets and tariffs from ``data/``, the decision matrix
+for an origin plant, and the pilot results and PMF rules read from other markets' scenarios.
+
+``data/criteria.csv`` describes each criterion (direction benefit/cost, unit, default weight, provenance,
+source, labels); ``data/markets.csv`` holds one row per candidate market and one column per criterion;
+``data/tariffs.csv`` holds the duty on HS 8483.40 per market *and origin*: goods made in Taiwan pay MFN
+almost everywhere, while goods made in the Vietnamese plant may qualify for an agreement's preference
+(EVFTA, CPTPP, RCEP, ATIGA, ...). The tariff criterion is therefore built for an origin plant, which is a
+parameter of the analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crossborder.core.errors import InputError
+from crossborder.core.paths import DATA_DIR, relative
+from crossborder.core.tables import Column, read_table
+
+from .section import CRITERIA_FILE, STAGES, PilotResults, PmfRules
+
+MARKETS_FILE = DATA_DIR / "markets.csv"
+TARIFFS_FILE = DATA_DIR / "tariffs.csv"
+REGIONS = ("europe", "north_america", "east_asia", "southeast_asia", "south_asia", "latin_america",
+           "middle_east", "africa", "oceania")
+
+
+def _lang_col(lang: str) -> str:
+    return "zh_TW" if lang == "zh-TW" else "en"
+
+
+def load_criteria(path: Path = CRITERIA_FILE) -> pd.DataFrame:
+    """The criteria table, indexed by criterion id (validated: direction, weight >= 0, provenance)."""
+    table = read_table(path, {
+        "criterion": Column(unique=True), "direction": Column("choice", choices=("benefit", "cost")),
+        "unit": Column(), "weight": Column("float", min=0),
+        "provenance": Column("choice", choices=("sourced", "illustrative", "derived")),
+        "source": Column(), "as_of": Column("date"), "label_en": Column(), "label_zh_TW": Column(),
+    }, key="criterion")
+    bad = table["criterion"][~table["criterion"].str.fullmatch(r"[a-z][a-z0-9_]*")]
+    if len(bad):
+        i = int(bad.index[0])
+        raise InputError(f"{relative(path)}: line {i + 2}, column 'criterion': expected an id in lower case "
+                         f"letters, digits and _, found {bad.iloc[0]!r}")
+    if table["weight"].sum() <= 0:
+        raise InputError(f"{relative(path)}: column 'weight': expected at least one weight > 0, found all zero")
+    return table.set_index("criterion")
+
+
+def load_markets(path: Path = MARKETS_FILE, criteria: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The candidate markets: index market code, column ``region`` and one numeric column per criterion.
+
+    Every criterion of ``criteria`` except the origin-dependent (derived) ones must be a column; a column
+    that is no criterion is an error naming it, and so is an empty or non-numeric cell (file, line, column).
+    """
+    criteria = load_criteria() if criteria is None else criteria
+    where = relative(path)
+    needed = [c for c in criteria.index if criteria.at[c, "provenance"] != "derived"]
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns.tolist()
+    except (OSError, ValueError, pd.errors.ParserError):
+        header = []                                  # read_table below names the problem (missing, unreadable)
+    unknown = [c for c in header if c not in ("market", "region") and c not in criteria.index]
+    if unknown:
+        raise InputError(f"{where}: column '{unknown[0]}': unknown criterion; expected one of "
+                         f"{', '.join(needed)} (criteria are defined in {relative(CRITERIA_FILE)})")
+    derived = [c for c in header if c in criteria.index and c not in needed]
+    if derived:
+        raise InputError(f"{where}: column '{derived[0]}': this criterion is derived (from "
+                         f"{relative(TARIFFS_FILE)} for the origin plant), expected no column for it")
+    spec = {"market": Column(unique=True), "region": Column("choice", choices=REGIONS)}
+    spec |= {c: Column("float") for c in needed}
+    table = read_table(path, spec, key="market")
+    for i, code in table["market"].items():
+        if not re.fullmatch(r"[A-Z]{2}", code) or not _is_country(code):
+            raise InputError(f"{where}: line {i + 2}, column 'market': expected an ISO 3166-1 alpha-2 code "
+                             f"such as DE, found {code!r}")
+    if len(table) < 2:
+        raise InputError(f"{where}: expected at least two candidate markets, found {len(table)}")
+    return table.set_index("market")
+
+
+def _is_country(code: str) -> bool:
+    import pycountry
+
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+def load_tariffs(path: Path = TARIFFS_FILE) -> pd.DataFrame:
+    """Duty on the product per market and origin: ``rate`` (MFN or preference) and ``additional`` (%)."""
+    table = read_table(path, {
+        "market": Column(), "origin": Column(), "regime": Column(), "rate": Column("float", min=0, max=1000),
+        "additional": Column("float", min=0, max=1000),
+        "provenance": Column("choice", choices=("sourced", "illustrative")), "source": Column(),
+        "as_of": Column("date"), "note_en": Column(), "note_zh_TW": Column(),
+    }, key="market")
+    dup = table.duplicated(["market", "origin"])
+    if dup.any():
+        i = int(dup.idxmax())
+        raise InputError(f"{relative(path)}: line {i + 2}, columns 'market', 'origin': expected one row per "
+                         f"market and origin, found {table.at[i, 'market']}/{table.at[i, 'origin']} twice")
+    return table.set_index(["market", "origin"]).sort_index()
+
+
+@dataclass(frozen=True)
+class Data:
+    """Everything the chapter reads from ``data/``."""
+
+    criteria: pd.DataFrame
+    markets: pd.DataFrame
+    tariffs: pd.DataFrame
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)   # derived tables, per origin
+
+    @property
+    def regions(self) -> pd.Series:
+        return self.markets["region"]
+
+
+@lru_cache(maxsize=4)
+def _load_cached(criteria_path: str, markets_path: str, tariffs_path: str, stamp: tuple) -> Data:
+    criteria = load_criteria(Path(criteria_path))
+    return Data(criteria, load_markets(Path(markets_path), criteria), load_tariffs(Path(tariffs_path)))
+
+
+def load_data(criteria_path: Path = CRITERIA_FILE, markets_path: Path = MARKETS_FILE,
+              tariffs_path: Path = TARIFFS_FILE) -> Data:
+    """Read and validate the three tables (cached until a file changes)."""
+    paths = [Path(criteria_path), Path(markets_path), Path(tariffs_path)]
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
+    return _load_cached(*(str(p) for p in paths), stamp)
+
+
+def tariff_for_origin(data: Data, origin: str, plants: list[str], additional: bool = True) -> pd.DataFrame:
+    """The duty each candidate market charges on goods from ``origin``.
+
+    ``origin`` is a plant country (e.g. ``"TW"``) or ``"best"``: for each market, the plant in ``plants``
+    whose goods pay the least duty (the first plant listed wins a tie). Returns per market: origin, regime,
+    rate, additional, duty (the criterion value, % ad valorem: rate plus additional duties when
+    ``additional``), provenance, source, as_of and notes.
+    """
+    if origin != "best" and origin not in plants:
+        raise InputError(f"origin: expected one of the exporter's plants {', '.join(plants)} or 'best', found {origin!r}")
+    key = ("tariff", origin, tuple(plants), bool(additional))
+    if key in data._memo:
+        return data._memo[key]
+    candidates = list(plants) if origin == "best" else [origin]
+    codes = list(data.markets.index)
+    wanted = pd.MultiIndex.from_product([codes, candidates], names=["market", "origin"])
+    absent = wanted.difference(data.tariffs.index)
+    if len(absent):
+        code, plant = absent[0]
+        raise InputError(f"{relative(TARIFFS_FILE)}: expected a row for market {code} and origin {plant}, found none")
+    rows = data.tariffs.loc[wanted].reset_index()
+    rows["additional"] = rows["additional"] if additional else 0.0
+    rows["duty"] = rows["rate"] + rows["additional"]
+    rows["_plant"] = rows["origin"].map({p: i for i, p in enumerate(candidates)})
+    best = rows.sort_values(["market", "duty", "_plant"], kind="stable").drop_duplicates("market")
+    out = best.set_index("market").loc[codes].drop(columns="_plant")
+    out = out[["origin", "regime", "rate", "additional", "duty", "provenance", "source", "as_of", "note_en", "note_zh_TW"]]
+    data._memo[key] = out
+    return out
+
+
+def decision_matrix(data: Data, origin: str, plants: list[str], additional: bool = True) -> pd.DataFrame:
+    """Markets x criteria, in criteria.csv order, the tariff criterion built for ``origin``."""
+    key = ("matrix", origin, tuple(plants), bool(additional))
+    if key in data._memo:
+        return data._memo[key]
+    values = data.markets.drop(columns="region").copy()
+    derived = [c for c in data.criteria.index if data.criteria.at[c, "provenance"] == "derived"]
+    if derived:
+        duty = tariff_for_origin(data, origin, plants, additional)["duty"]
+        for c in derived:
+            values[c] = duty
+    out = values[list(data.criteria.index)].astype(float)
+    data._memo[key] = out
+    return out
+
+
+def criterion_label(data: Data, criterion: str, lang: str) -> str:
+    """A criterion's label in ``lang`` (from data/criteria.csv)."""
+    return str(data.criteria.at[criterion, f"label_{_lang_col(lang)}"])
+
+
+# ======================================================================= other markets' scenarios
+
+def pilot_frame(pilots: dict[str, PilotResults]) -> pd.DataFrame:
+    """Pilot results as a table: one row per market, the ``STAGES`` counts and ``very_disappointed`` (NaN if
+    no survey)."""
+    rows = {code: {s: getattr(res, s) for s in STAGES} | {
+        "very_disappointed": np.nan if res.very_disappointed is None else res.very_disappointed}
+        for code, res in pilots.items()}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[*STAGES, "very_disappointed"])
+
+
+def _pilot_scenarios(codes: list[str]) -> dict[str, tuple[PilotResults, PmfRules]]:
+    from crossborder import scenario
+
+    out = {}
+    available = set(scenario.available_markets())
+    for code in codes:
+        if code not in available:
+            continue
+        section = scenario.load(code).markets
+        if section.pilot_results is not None:
+            out[code] = (section.pilot_results, section.pmf)
+    return out
+
+
+def pilot_results(codes: list[str]) -> pd.DataFrame:
+    """Pilot results of the markets that have a scenario with ``markets.pilot_results`` (others skipped)."""
+    return pilot_frame({code: res for code, (res, _) in _pilot_scenarios(codes).items()})
+
+
+def pilot_inputs(codes: list[str]) -> tuple[pd.DataFrame, dict[str, PmfRules]]:
+    """(pilot results, each market's own PMF rules) for the markets among ``codes`` whose scenario has pilot
+    results: what ``model.judge_pilots`` needs."""
+    found = _pilot_scenarios(codes)
+    return pilot_frame({c: res for c, (res, _) in found.items()}), {c: rules for c, (_, rules) in found.items()}
