@@ -102,7 +102,7 @@ def test_template_covers_every_item_of_the_outline():
                  "white paper", "application cases", "distributor pocs", "reorder", "cross-sell", "weekly report",
                  "monthly report", "receivables"]:
         assert item in text, item
-    for phase, (lo, hi) in model.PHASES.items():
+    for phase, (lo, hi) in plan.PHASES.items():
         rows = tpl[tpl["phase"] == phase]
         assert rows["start_day"].min() == lo and rows["end_day"].max() == hi
     assert set(tpl["checkpoint"]) == set(plan.load_checkpoints().index)
@@ -177,7 +177,7 @@ def test_markets_differ_where_the_plan_needs_it():
 
 def test_preview_with_no_pilots_says_they_are_still_to_be_chosen(monkeypatch):
     scn = scenario.load("DE")
-    blank = model.PlanSettings()
+    blank = scn.plan.model_copy(update={"pilot_countries": [], "poc_regions": []})
     monkeypatch.setitem(scn.sections, "plan", blank)
     p = plan.instantiate(scn, d("2027-01-04"))
     assert "three pilot countries (to be chosen)" in p.tasks.at["P1-02", "deliverable_en"]

@@ -15,28 +15,45 @@ Decisions
   report's as-of date as its start (a preview: the schedule and checkpoints, nothing done yet). Only
   ``init_plan`` / ``record_update`` (CLI, the notebook's buttons) write, and only to the user folder.
 
-Modules: ``model`` (pure: template, calendar, status, RAG, burn-up), ``store`` (SQLite), ``charts``
-(figures and tables), ``status_view`` (everything as of a date), ``control_panel`` (JupyterLab controls),
-``cli`` (``crossborder plan ...``).
+Modules: ``section`` (the scenario section ``plan``), ``data`` (template and checkpoints), ``workdays`` (the
+team's working-day calendar), ``model`` (pure: scheduling, task state and updates), ``status`` (schedule
+variance, RAG, burn-up, checkpoints, summary), ``store`` (SQLite; ``instantiate`` and ``open_plan``),
+``status_view`` (everything as of a date), ``present`` (tables and texts), ``charts`` (figures), ``panel``
+(JupyterLab controls), ``exercises`` (workshop helpers), ``cli`` (``crossborder plan ...``).
 """
 
 from __future__ import annotations
 
-from crossborder.chapters.plan.model import CHECKPOINT_FILE, PLAN_DAYS, RAGS, STATUSES, TEMPLATE_FILE, Plan, PlanSettings, Summary, Thresholds, WorkCalendar, burnup, check_progress, check_status, checkpoint_table, instantiate, load_checkpoints, load_template, min_progress, next_state, schedule_rag, state_as_of, status_table, summarize, team_country, window, with_pending
-from crossborder.chapters.plan.store import db_path, history, init_plan, load_plan, open_plan, record_update
+from typing import TYPE_CHECKING
 
-# Charts, the control panel and the view pull in plotly and ipywidgets: imported on first use, so that the
-# command line and the scenario loader stay quick.
+from .data import CHECKPOINT_FILE, PHASES, PLAN_DAYS, TEMPLATE_FILE, load_checkpoints, load_template
+from .model import STATUSES, Plan, check_progress, check_status, next_state, schedule, state_as_of, team_country, with_pending
+from .section import PlanSettings
+from .status import RAGS, Summary, Thresholds, burnup, checkpoint_table, schedule_rag, status_table, summarize, window
+from .status_view import View, view
+from .store import db_path, history, init_plan, instantiate, load_plan, open_plan, record_update
+from .workdays import WorkCalendar
+
+# Tables and texts, the exercises' helpers, the figures and the control panel are imported on first use
+# (plotly and ipywidgets are slow to import), so that the command line stays quick.
 _LAZY = {
-    "attention_table": "charts", "burnup_figure": "charts", "checkpoint_display": "charts",
-    "checkpoints_figure": "charts", "gantt": "charts", "headline": "charts", "holidays_table": "charts",
-    "phase_table": "charts", "source_text": "charts", "talking_points": "charts", "template_table": "charts",
-    "window_table": "charts",
-    "PlanPanel": "control_panel", "panel": "control_panel", "View": "status_view", "view": "status_view",
+    "attention_table": "present", "checkpoint_display": "present", "headline": "present",
+    "holidays_table": "present", "phase_table": "present", "source_text": "present", "talking_points": "present",
+    "template_table": "present",
+    "burnup_figure": "charts", "checkpoints_figure": "charts", "gantt": "charts",
+    "min_progress": "exercises", "window_table": "exercises",
+    "PlanPanel": "panel", "panel": "panel",
 }
 
+if TYPE_CHECKING:
+    from .charts import burnup_figure, checkpoints_figure, gantt
+    from .exercises import min_progress, window_table
+    from .panel import PlanPanel, panel
+    from .present import (attention_table, checkpoint_display, headline, holidays_table, phase_table, source_text,
+                          talking_points, template_table)
 
-def __getattr__(name: str):
+
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
@@ -48,9 +65,11 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "CHECKPOINT_FILE", "PLAN_DAYS", "RAGS", "STATUSES", "TEMPLATE_FILE", "Plan", "PlanSettings", "Summary",
-    "Thresholds", "WorkCalendar", "burnup", "check_progress", "check_status", "checkpoint_table", "instantiate",
-    "load_checkpoints", "load_template", "next_state", "schedule_rag", "state_as_of", "status_table", "summarize",
-    "team_country", "with_pending", "min_progress", "window", "db_path", "history", "init_plan", "load_plan", "open_plan", "record_update",
+    "CHECKPOINT_FILE", "PHASES", "PLAN_DAYS", "TEMPLATE_FILE", "load_checkpoints", "load_template",
+    "STATUSES", "Plan", "check_progress", "check_status", "next_state", "schedule", "state_as_of", "team_country",
+    "with_pending", "PlanSettings",
+    "RAGS", "Summary", "Thresholds", "burnup", "checkpoint_table", "schedule_rag", "status_table", "summarize", "window",
+    "View", "view", "db_path", "history", "init_plan", "instantiate", "load_plan", "open_plan", "record_update",
+    "WorkCalendar",
     *_LAZY,
 ]

@@ -20,11 +20,13 @@ import unicodedata
 from datetime import date
 
 from crossborder import scenario
+from crossborder.core.fmt import number, percent
 from crossborder.core.i18n import DEFAULT_LANG, check_lang, country_name, t
 from crossborder.core.paths import relative
-from crossborder.chapters.plan import store
-from crossborder.chapters.plan.model import check_date
-from crossborder.chapters.plan.status_view import view
+
+from . import store
+from .model import check_date
+from .status_view import View, view
 
 
 def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -141,7 +143,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_show(v, lang: str) -> str:
+def render_show(v: View, lang: str) -> str:
     """The plan as a readable text table with a two-line header (used by ``plan show``)."""
     plan, s = v.plan, v.summary
     c = "zh_TW" if lang == "zh-TW" else "en"
@@ -161,8 +163,8 @@ def render_show(v, lang: str) -> str:
     rows = [header]
     for task_id, r in v.status.sort_values("seq").iterrows():
         rows.append([task_id, r[f"name_{c}"], r[f"owner_{c}"], r["baseline_start"].strftime("%m-%d"),
-                     r["baseline_end"].strftime("%m-%d"), t(f"plan.status_{r['status']}", lang), f"{r['progress']}%",
-                     f"{r['planned_pct']:.0f}%", f"{r['sv_days']:+.1f}", t(f"plan.rag_short_{r['rag']}", lang),
+                     r["baseline_end"].strftime("%m-%d"), t(f"plan.status_{r['status']}", lang), percent(r["progress"] / 100, lang, 0),
+                     percent(r["planned_pct"] / 100, lang, 0), number(r["sv_days"], lang, 1, signed=True), t(f"plan.rag_short_{r['rag']}", lang),
                      r["note"] or ""])
     out.append(format_table(rows, [6, 28, 16, 5, 5, 11, 8, 7, 6, 7, 30], right={6, 7, 8}))
     return "\n".join(out)

@@ -9,8 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from crossborder.core.paths import relative
-from crossborder.chapters.plan import store
-from crossborder.chapters.plan.model import Plan, Summary, Thresholds, burnup, checkpoint_table, status_table, summarize
+from crossborder.scenario import Scenario
+
+from . import present, store
+from .model import Plan
+from .status import Summary, Thresholds, burnup, checkpoint_table, status_table, summarize
 
 
 @dataclass(frozen=True)
@@ -28,24 +31,18 @@ class View:
 
     def source(self, lang: str) -> str:
         """Where the plan comes from (the database, or an in-memory preview), in ``lang``."""
-        from crossborder.chapters.plan import charts
-
-        return charts.source_text(self.plan, self.summary, lang, relative(self.path))
+        return present.source_text(self.plan, self.summary, lang, relative(self.path))
 
     def points(self, lang: str) -> list[str]:
         """Two or three talking points with the plan's numbers, for the workshop slide deck."""
-        from crossborder.chapters.plan import charts
-
-        return charts.talking_points(self.plan, self.summary, self.checkpoints, lang)
+        return present.talking_points(self.plan, self.summary, self.checkpoints, lang)
 
     def headline(self, lang: str) -> tuple[str, str, float, str]:
         """The chapter's headline: sentence, key figure, its number and unit."""
-        from crossborder.chapters.plan import charts
-
-        return charts.headline(self.plan, self.summary, lang)
+        return present.headline(self.plan, self.summary, lang)
 
 
-def view(scn, as_of: date, path: Path | None = None, thresholds: Thresholds | None = None) -> View:
+def view(scn: Scenario, as_of: date, path: Path | None = None, thresholds: Thresholds | None = None) -> View:
     """Read-only: the saved plan of ``scn``'s market if there is one, else the template started on ``as_of``."""
     plan = store.open_plan(scn, as_of, path)
     thresholds = thresholds or Thresholds.of(scn.plan)

@@ -29,7 +29,12 @@ import pandas as pd
 from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.paths import relative, user_home
-from crossborder.chapters.plan.model import HISTORY_COLUMNS, STATE_FIELDS, STATUSES, Plan, as_dates, changes, check_date, check_progress, check_status, instantiate, next_state
+from crossborder.scenario import Scenario
+
+from .data import load_checkpoints, load_template
+from .model import (HISTORY_COLUMNS, STATE_FIELDS, STATUSES, Plan, changes, check_date, check_progress, check_status,
+                    next_state, schedule)
+from .workdays import as_dates
 
 DB_NAME = "plan.sqlite3"
 BUSY_TIMEOUT_S = 60.0
@@ -406,7 +411,19 @@ def record_update(market: str, task_id: str, *, status: str | None = None, progr
         return dict(conn.execute("SELECT * FROM history WHERE id = ?", (cur.lastrowid,)).fetchone())
 
 
-def open_plan(scn, as_of: date, path: Path | None = None) -> Plan:
+def instantiate(scn: Scenario, start: date, *, template: pd.DataFrame | None = None,
+                checkpoints: pd.DataFrame | None = None, country: str | None = None) -> Plan:
+    """The shipped template (or ``template``) scheduled from ``start`` for the scenario's market, in memory.
+
+    Nothing is written anywhere: this is the plan a report shows when no plan was started, and what
+    ``init_plan`` saves. The scheduling itself is ``model.schedule``.
+    """
+    checkpoints = load_checkpoints() if checkpoints is None else checkpoints
+    template = load_template(checkpoints=checkpoints) if template is None else template
+    return schedule(scn, start, template, checkpoints, country=country)
+
+
+def open_plan(scn: Scenario, as_of: date, path: Path | None = None) -> Plan:
     """What a report or notebook shows: the market's saved plan (read-only), else an in-memory preview of
     the template started on ``as_of``. Never writes, never creates the database."""
     saved = load_plan(scn.code, path)

@@ -21,20 +21,20 @@ import pandas.io.formats.style  # noqa: F401 - interactive._as_html (this branch
 from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import t
-from crossborder.notebook.panel import ControlPanel
 from crossborder.core.paths import relative
-from crossborder.chapters.plan import charts, store
-from crossborder.chapters.plan.model import STATUSES, Plan, Thresholds, burnup, checkpoint_table, instantiate, status_table, with_pending
+from crossborder.notebook.panel import ControlPanel
+from crossborder.scenario import Scenario
 
-
-def _c(lang: str) -> str:
-    return "zh_TW" if lang == "zh-TW" else "en"
+from . import charts, store
+from .model import STATUSES, Plan, with_pending
+from .present import _c, attention_table
+from .status import Thresholds, burnup, checkpoint_table, status_table
 
 
 class PlanPanel(ControlPanel):
     """A ControlPanel with the update form (note, author, record / start buttons) of the plan tracker."""
 
-    def __init__(self, scn, lang: str, as_of: date, path: Path | None = None) -> None:
+    def __init__(self, scn: Scenario, lang: str, as_of: date, path: Path | None = None) -> None:
         self.scn = scn
         self.path = path
         self._syncing = False
@@ -74,7 +74,7 @@ class PlanPanel(ControlPanel):
         if saved is not None:
             return saved
         if start not in self._previews:
-            self._previews[start] = instantiate(self.scn, start)
+            self._previews[start] = store.instantiate(self.scn, start)
         return self._previews[start]
 
     def _render(self, as_of: date, start: date, amber_days: int, red_days: int, task: str, status: str,
@@ -92,7 +92,7 @@ class PlanPanel(ControlPanel):
         st = status_table(plan, as_of, thresholds)
         cps = checkpoint_table(plan, st, as_of, thresholds)
         return {
-            "attention": charts.attention_table(st, as_of, self.lang),
+            "attention": attention_table(st, as_of, self.lang),
             "gantt": charts.gantt(plan, st, as_of, self.lang, selected=task or None, pending=pending),
             "burnup": charts.burnup_figure(plan, burnup(plan, as_of), as_of, self.lang),
             "checkpoints": charts.checkpoints_figure(plan, cps, as_of, self.lang),
@@ -181,6 +181,6 @@ class PlanPanel(ControlPanel):
         return widgets.VBox([base.children[0], form, *base.children[1:]])
 
 
-def panel(scn, lang: str, as_of: date | None = None, path: Path | None = None) -> PlanPanel:
+def panel(scn: Scenario, lang: str, as_of: date | None = None, path: Path | None = None) -> PlanPanel:
     """The plan tracker's controls for JupyterLab; in a report, ``display(False)`` shows the static views."""
     return PlanPanel(scn, lang, as_of or date.today(), path)

@@ -1,0 +1,105 @@
+"""The team's working-day calendar.
+
+Working days
+    Plan day N is the N-th working day counted from the plan's start date (day 1 is the start date if it is
+    a working day, else the next working day). A working day is a weekday that is not a public holiday of the
+    team's country, or a weekend day the government declared a make-up working day (Taiwan's 補班 Saturdays).
+    The calendar comes from the ``holidays`` package (the same rule as its ``is_working_day``), vectorized.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import holidays as holidays_pkg
+import numpy as np
+import pandas as pd
+
+from crossborder.core.errors import InputError
+
+DATE_DTYPE = "datetime64[ns]"
+
+
+def as_dates(values: Any) -> pd.Series | pd.DatetimeIndex:
+    """Dates as pandas datetimes with one resolution everywhere (ISO text, dates, numpy days; None -> NaT)."""
+    out = pd.to_datetime(values)
+    return out.astype(DATE_DTYPE)
+
+
+def _to_day(value: Any) -> np.ndarray:
+    """Dates (date, str, Timestamp, arrays of them) as numpy datetime64[D]."""
+    if isinstance(value, (pd.Series, pd.Index)):
+        return value.to_numpy(dtype="datetime64[D]") if value.dtype.kind == "M" else np.asarray(value, dtype="datetime64[D]")
+    return np.asarray(value, dtype="datetime64[D]")
+
+
+@lru_cache(maxsize=32)
+def _workdays(country: str, first_year: int, last_year: int) -> np.ndarray:
+    """Every working day of ``country`` in the given years, sorted (datetime64[D])."""
+    cal = holidays_pkg.country_holidays(country, years=range(first_year, last_year + 1))
+    days = np.arange(np.datetime64(f"{first_year}-01-01"), np.datetime64(f"{last_year + 1}-01-01"), dtype="datetime64[D]")
+    weekday = (days.astype("int64") + 3) % 7                       # 1970-01-01 was a Thursday; Monday = 0
+    off = np.array(sorted(cal.keys()), dtype="datetime64[D]")
+    makeup = np.array(sorted(cal.weekend_workdays), dtype="datetime64[D]")
+    weekend = np.isin(weekday, sorted(cal.weekend))
+    working = np.where(weekend, np.isin(days, makeup), ~np.isin(days, off))
+    return days[working]
+
+
+class WorkCalendar:
+    """Working days of one country (public holidays and make-up working days from ``holidays``)."""
+
+    def __init__(self, country: str) -> None:
+        if country not in holidays_pkg.list_supported_countries():
+            raise InputError(f"team country: expected a country the holidays package knows, found {country!r}")
+        self.country = country
+
+    def _days(self, lo: np.datetime64, hi: np.datetime64) -> np.ndarray:
+        y0 = int(str(lo)[:4]) - 1
+        y1 = int(str(hi)[:4]) + 1
+        return _workdays(self.country, y0, y1)
+
+    def nth(self, start: date, n) -> np.ndarray:
+        """Plan day ``n`` (1-based, array-like) from ``start``: the n-th working day on or after ``start``."""
+        n = np.asarray(n, dtype="int64")
+        if np.any(n < 1):
+            raise InputError(f"plan day: expected whole numbers >= 1, found {n.min()}")
+        s = np.datetime64(start, "D")
+        # 2x the calendar span of n weekdays is plenty even with a week of holidays per month
+        hi = s + np.timedelta64(int(n.max()) * 2 + 30, "D")
+        days = self._days(s, hi)
+        first = np.searchsorted(days, s, side="left")
+        return days[first + n - 1]
+
+    def count(self, first, last) -> np.ndarray:
+        """Working days in ``[first, last]`` (both included), elementwise; 0 where ``last < first``."""
+        a, b = _to_day(first), _to_day(last)
+        a, b = np.broadcast_arrays(a, b)
+        valid = ~(np.isnat(a) | np.isnat(b))
+        if not valid.any():
+            return np.zeros(a.shape, dtype="int64")
+        days = self._days(min(a[valid].min(), b[valid].min()), max(a[valid].max(), b[valid].max()))
+        out = np.searchsorted(days, np.where(valid, b, days[0]), side="right") - np.searchsorted(days, np.where(valid, a, days[0]), side="left")
+        return np.where(valid, np.clip(out, 0, None), 0).astype("int64")
+
+    def day_of(self, start: date, when) -> np.ndarray:
+        """Which plan day ``when`` is (working days from ``start`` through ``when``); 0 before day 1."""
+        return self.count(np.datetime64(start, "D"), when)
+
+    def is_working(self, when) -> np.ndarray:
+        d = _to_day(when)
+        days = self._days(d.min(), d.max())
+        return np.isin(d, days)
+
+    def holidays_between(self, first: date, last: date, lang: str) -> pd.DataFrame:
+        """Public holidays on weekdays and make-up working days in ``[first, last]``, named in ``lang``."""
+        years = range(first.year, last.year + 1)
+        probe = holidays_pkg.country_holidays(self.country)
+        wanted = "zh_TW" if lang == "zh-TW" else "en_US"
+        language = wanted if wanted in (probe.supported_languages or ()) else None
+        cal = holidays_pkg.country_holidays(self.country, years=years, language=language)
+        rows = [(d, name, "holiday") for d, name in cal.items() if first <= d <= last and d.weekday() not in cal.weekend]
+        rows += [(d, "", "makeup") for d in cal.weekend_workdays if first <= d <= last]
+        return pd.DataFrame(sorted(rows), columns=["date", "name", "kind"])
