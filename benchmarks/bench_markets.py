@@ -87,7 +87,7 @@ def main() -> int:
           f"{os.cpu_count()} cores, load average {load:.1f}")
     report("model", timed(lambda: markets.analyse(data, settings, plants, "en")))
 
-    panel = markets.panel(scn, "en", data=data)
+    panel = markets.panel(scn, "en", data=data, top=5)
     report("render", timed(lambda: panel.render(**panel.values)))
     panel.figures  # build the live FigureWidgets, as JupyterLab does on display
     slider = panel.controls["w_c00"]

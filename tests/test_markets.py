@@ -541,7 +541,7 @@ def _changed(before: dict, after: dict) -> list[str]:
 
 def test_every_control_changes_the_figures(data):
     scn = scenario.load("DE")
-    panel = mk.panel(scn, "en", data=data)
+    panel = mk.panel(scn, "en", data=data, top=5)
     new_values = {"method": "weighted_sum", "normalization": "minmax", "origin": "TW", "mode": "uniform",
                   "weighting": "entropy"}
     # sliders first (they drive direct weights), then the dropdowns; concentration needs "around" mode
@@ -565,7 +565,7 @@ def test_every_control_changes_the_figures(data):
 
 def test_save_writes_a_valid_overlay(home, data):
     scn = scenario.load("MX")
-    panel = mk.panel(scn, "zh-TW", data=data)
+    panel = mk.panel(scn, "zh-TW", data=data, top=5)
     panel.controls["w_demand"].value = 0.5
     panel.controls["method"].value = "weighted_sum"
     panel.controls["origin"].value = "best"

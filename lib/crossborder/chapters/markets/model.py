@@ -28,11 +28,11 @@ from crossborder.core.paths import relative
 from crossborder.scenario import Scenario
 
 from .data import MARKETS_FILE, Data, decision_matrix, tariff_for_origin
-from .model_mcda import AhpResult, Prepared, _prepare, ahp, critic_weights, entropy_weights, rank
+from .model_mcda import AhpResult, Benefit, Prepared, Weights, _prepare, ahp, critic_weights, entropy_weights, rank
 from .section import METHODS, PMF_RATE_STAGES, SMAA_MODES, STAGES, WEIGHTINGS, MarketSelection, PmfRules
 
 
-def sample_weights(weights, n: int, mode: str = "around", concentration: float = 50.0,
+def sample_weights(weights: Weights, n: int, mode: str = "around", concentration: float = 50.0,
                    seed: int | None = None) -> np.ndarray:
     """``n`` weight vectors (rows sum to 1): uniform over the simplex, or Dirichlet(k w) around ``weights``.
 
@@ -84,7 +84,7 @@ def _acceptability(prep: Prepared, W: np.ndarray, index: pd.Index, mode: str, k:
                          pd.Series(counts[:, :top].sum(axis=1), index=index, name="p_top3"), s, mode, k)
 
 
-def rank_acceptability(scores: pd.DataFrame, weights, benefit, method: str = "topsis",
+def rank_acceptability(scores: pd.DataFrame, weights: Weights, benefit: Benefit, method: str = "topsis",
                        normalization: str | None = None, samples: int = 2000, mode: str = "around",
                        concentration: float = 50.0, seed: int | None = None) -> Acceptability:
     """How often each market takes each rank when the weights are uncertain (SMAA-2)."""
@@ -148,7 +148,7 @@ def _sensitivity(prep: Prepared, w: np.ndarray, names: list[str], index: pd.Inde
     return out
 
 
-def weight_sensitivity(scores: pd.DataFrame, weights, benefit, method: str = "topsis",
+def weight_sensitivity(scores: pd.DataFrame, weights: Weights, benefit: Benefit, method: str = "topsis",
                        normalization: str | None = None, grid: int = 101) -> pd.DataFrame:
     """One-at-a-time sensitivity: per criterion, the weight interval [low, high] in which the first-ranked
     market stays first (others rescaled in proportion), the market that takes over beyond each bound

@@ -29,7 +29,9 @@ Methods (references)
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -38,17 +40,21 @@ from crossborder.core.errors import InputError
 
 from .section import METHODS, NORMALIZATIONS, check_judgements, parse_judgement
 
+# Per criterion: a mapping (Series or dict keyed by criterion) or values in the columns' order.
+Weights = Union[pd.Series, Mapping[str, float], Sequence[float], np.ndarray]
+Benefit = Union[pd.Series, Mapping[str, bool], Sequence[bool], np.ndarray]
+
 # Saaty's random consistency index RI(n) (Saaty 1980, n <= 10; n = 11..15 as tabulated in Saaty 2000).
 RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,
                 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
 CR_LIMIT = 0.10
 SAATY_SCALE = np.array([1 / 9, 1 / 8, 1 / 7, 1 / 6, 1 / 5, 1 / 4, 1 / 3, 1 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9])
 
-__all__ = ["CR_LIMIT", "RANDOM_INDEX", "SAATY_SCALE", "AhpResult", "Prepared", "ahp", "ahp_matrix", "contributions",
+__all__ = ["CR_LIMIT", "RANDOM_INDEX", "SAATY_SCALE", "AhpResult", "Benefit", "Prepared", "Weights", "ahp", "ahp_matrix", "contributions",
            "critic_weights", "entropy_weights", "normalize", "parse_judgement", "rank", "topsis", "weighted_sum"]
 
 
-def _prepare(scores: pd.DataFrame, weights, benefit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _prepare(scores: pd.DataFrame, weights: Weights, benefit: Benefit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Check and align the inputs; return X (m x n), w (sums to 1) and the benefit mask."""
     if not isinstance(scores, pd.DataFrame):
         raise InputError(f"scores: expected a DataFrame (rows markets, columns criteria), found {type(scores).__name__}")
@@ -104,7 +110,7 @@ def _normalize(X: np.ndarray, method: str, b: np.ndarray | None) -> np.ndarray:
     raise InputError(f"normalization: expected one of {', '.join(NORMALIZATIONS)}, found {method!r}")
 
 
-def normalize(scores: pd.DataFrame, method: str = "vector", benefit=None) -> pd.DataFrame:
+def normalize(scores: pd.DataFrame, method: str = "vector", benefit: Benefit | None = None) -> pd.DataFrame:
     """Normalize each criterion column; with ``benefit`` (min-max only) a cost criterion is flipped so that
     1 is the best market and 0 the worst. A constant column becomes 0 (no information)."""
     b = None if benefit is None else np.asarray(_aligned(benefit, list(scores.columns), "benefit"), dtype=bool)
@@ -120,7 +126,7 @@ def _utility(X: np.ndarray, b: np.ndarray, normalization: str) -> np.ndarray:
     return _normalize(X, "minmax", b)
 
 
-def weighted_sum(scores: pd.DataFrame, weights, benefit, normalization: str = "minmax") -> pd.Series:
+def weighted_sum(scores: pd.DataFrame, weights: Weights, benefit: Benefit, normalization: str = "minmax") -> pd.Series:
     """Simple additive weighting: S_i = sum_j w_j u_ij (weights normalized to sum 1)."""
     X, w, b = _prepare(scores, weights, benefit)
     return pd.Series(_utility(X, b, normalization) @ w, index=scores.index, name="score")
@@ -140,7 +146,7 @@ def _closeness(d_plus: np.ndarray, d_minus: np.ndarray) -> np.ndarray:
     return np.divide(d_minus, total, out=np.full_like(total, 0.5), where=total > 0)
 
 
-def topsis(scores: pd.DataFrame, weights, benefit, normalization: str = "vector") -> pd.Series:
+def topsis(scores: pd.DataFrame, weights: Weights, benefit: Benefit, normalization: str = "vector") -> pd.Series:
     """TOPSIS closeness C_i = d-_i / (d+_i + d-_i) (Hwang & Yoon 1981); higher is better."""
     X, w, b = _prepare(scores, weights, benefit)
     Dp, Dm = _topsis_parts(X, b, normalization)
@@ -179,7 +185,7 @@ class Prepared:
         return np.einsum("sn,nm->sm", W, self._UT)
 
 
-def contributions(scores: pd.DataFrame, weights, benefit, method: str = "topsis",
+def contributions(scores: pd.DataFrame, weights: Weights, benefit: Benefit, method: str = "topsis",
                   normalization: str | None = None) -> pd.DataFrame:
     """Each criterion's part of each market's score (rows markets, columns criteria; rows sum to the score).
 
@@ -204,7 +210,7 @@ def rank(scores: pd.Series) -> pd.Series:
 
 # ============================================================================================ weights
 
-def entropy_weights(scores: pd.DataFrame, benefit=None, standardize: bool = True) -> pd.Series:
+def entropy_weights(scores: pd.DataFrame, benefit: Benefit | None = None, standardize: bool = True) -> pd.Series:
     """Entropy weights (see module docstring). ``standardize=False`` uses the raw values (all must be > 0)."""
     X = scores.to_numpy(dtype=float)
     m = X.shape[0]
@@ -228,7 +234,7 @@ def entropy_weights(scores: pd.DataFrame, benefit=None, standardize: bool = True
     return pd.Series(d / d.sum(), index=scores.columns, name="weight")
 
 
-def critic_weights(scores: pd.DataFrame, benefit=None) -> pd.Series:
+def critic_weights(scores: pd.DataFrame, benefit: Benefit | None = None) -> pd.Series:
     """CRITIC weights (Diakoulaki et al. 1995): contrast (std) times conflict (1 - correlation)."""
     X = scores.to_numpy(dtype=float)
     if X.shape[0] < 3:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from crossborder.notebook.panel import ControlPanel
 
 
-def panel(scn: Scenario, lang: str, data: Data | None = None, top: int = 5) -> ControlPanel:
+def panel(scn: Scenario, lang: str, data: Data | None = None, *, top: int) -> ControlPanel:
     """JupyterLab controls: a weight slider per criterion, method, normalization, weighting mode, origin
     plant and the weight-uncertainty model; every change recomputes the ranking, radar, rank
     acceptability, tornado and pilot pick in place. "Save scenario" writes the choices to the overlay."""

@@ -25,6 +25,7 @@ from typing import Any
 
 import holidays as holidays_pkg
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from crossborder.core.errors import InputError
@@ -56,7 +57,7 @@ class Thresholds:
         return self
 
 
-def schedule_rag(sv_days, reported, amber_days: float, red_days: float) -> np.ndarray:
+def schedule_rag(sv_days: ArrayLike, reported: ArrayLike, amber_days: float, red_days: float) -> np.ndarray:
     """RAG from schedule variance (working days; negative = behind), made worse, never better, by the
     team's reported status (``at_risk`` at least amber, ``off_track`` red)."""
     behind = -np.asarray(sv_days, dtype=float)

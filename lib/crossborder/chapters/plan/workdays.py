@@ -15,6 +15,7 @@ from typing import Any
 
 import holidays as holidays_pkg
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from crossborder.core.errors import InputError
@@ -61,7 +62,7 @@ class WorkCalendar:
         y1 = int(str(hi)[:4]) + 1
         return _workdays(self.country, y0, y1)
 
-    def nth(self, start: date, n) -> np.ndarray:
+    def nth(self, start: date, n: ArrayLike) -> np.ndarray:
         """Plan day ``n`` (1-based, array-like) from ``start``: the n-th working day on or after ``start``."""
         n = np.asarray(n, dtype="int64")
         if np.any(n < 1):
@@ -73,7 +74,7 @@ class WorkCalendar:
         first = np.searchsorted(days, s, side="left")
         return days[first + n - 1]
 
-    def count(self, first, last) -> np.ndarray:
+    def count(self, first: Any, last: Any) -> np.ndarray:
         """Working days in ``[first, last]`` (both included), elementwise; 0 where ``last < first``."""
         a, b = _to_day(first), _to_day(last)
         a, b = np.broadcast_arrays(a, b)
@@ -84,11 +85,11 @@ class WorkCalendar:
         out = np.searchsorted(days, np.where(valid, b, days[0]), side="right") - np.searchsorted(days, np.where(valid, a, days[0]), side="left")
         return np.where(valid, np.clip(out, 0, None), 0).astype("int64")
 
-    def day_of(self, start: date, when) -> np.ndarray:
+    def day_of(self, start: date, when: Any) -> np.ndarray:
         """Which plan day ``when`` is (working days from ``start`` through ``when``); 0 before day 1."""
         return self.count(np.datetime64(start, "D"), when)
 
-    def is_working(self, when) -> np.ndarray:
+    def is_working(self, when: Any) -> np.ndarray:
         d = _to_day(when)
         days = self._days(d.min(), d.max())
         return np.isin(d, days)
