@@ -39,7 +39,28 @@ def _as_of(text: str) -> date:
         raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {text!r}") from None
 
 
+def _check_report_args(args: argparse.Namespace) -> None:
+    """Refuse bad markets, languages, chapters and dates before the report machinery is even imported."""
+    from crossborder.core import facts, registry
+    from crossborder.core.i18n import check_lang
+
+    langs = _csv(args.lang)
+    if not langs:
+        raise InputError(f"--lang: expected zh-TW, en or both, found {args.lang!r}")
+    for lang in langs:
+        check_lang(lang, "--lang")
+    for code in args.markets:
+        scenario.check_market(code, "market")
+    if args.only is not None:
+        registry.select(_csv(args.only) if _csv(args.only) else [""])
+    if args.as_of:
+        facts.check_date(_as_of(args.as_of), "--as-of")
+    if args.jobs < 1:
+        raise InputError(f"--jobs: expected a whole number >= 1, found {args.jobs}")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    _check_report_args(args)
     from crossborder.report.build import plan, render
 
     jobs = plan(args.markets, _csv(args.lang), _as_of(args.as_of) if args.as_of else date.today(),
