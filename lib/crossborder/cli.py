@@ -16,8 +16,8 @@ import argparse
 import sys
 from datetime import date
 
-from crossborder.core import paths
 from crossborder import scenario
+from crossborder.core import paths
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import DEFAULT_LANG, country_name
 

@@ -29,7 +29,7 @@ import nbformat
 
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_bytes
-from crossborder.core.i18n import LANGS, check_lang, country_name, t
+from crossborder.core.i18n import check_lang, country_name, t
 from crossborder.core.paths import DATA_DIR, PROJ_ROOT, notebooks_dir, reports_dir
 from crossborder.notebook import tags
 

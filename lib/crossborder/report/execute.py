@@ -22,10 +22,10 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from crossborder.notebook.chapter import HEADLINE_MIME
 from crossborder.core import registry
 from crossborder.core.paths import notebooks_dir
 from crossborder.notebook import tags
+from crossborder.notebook.chapter import HEADLINE_MIME
 
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
@@ -99,7 +99,7 @@ class Kernel:
         self.km: KernelManager | None = None
         self._sockets = tempfile.TemporaryDirectory(prefix="crossborder-kernel-")
 
-    def __enter__(self) -> "Kernel":
+    def __enter__(self) -> Kernel:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -22,15 +22,21 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
-from crossborder.notebook.chapter import HEADLINE_MIME, PLOTLY_CONFIG
 from crossborder.core.i18n import country_name, t
 from crossborder.notebook import tags
+from crossborder.notebook.chapter import HEADLINE_MIME, PLOTLY_CONFIG
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 CSS_FILE = Path(__file__).with_name("report.css")
 TEMPLATES = Path(__file__).with_name("templates")
 def _keep(cell: nbformat.NotebookNode, lang: str) -> bool:
     return tags.keep(cell, lang=lang, drop=tags.REPORT_DROP)
+
+
+def script_json(value: object) -> Markup:
+    """JSON safe inside a <script> element: '</' and '<!--' cannot end or comment out the script."""
+    text = json.dumps(value, separators=(",", ":"))
+    return Markup(text.replace("</", "<\\/").replace("<!--", "<\\u0021--"))
 
 
 @lru_cache(maxsize=1)
