@@ -7,7 +7,7 @@ MARKET ?= DE
 REPORT_LANG ?= zh-TW
 JOBS   ?= 2
 
-.PHONY: setup system venv report reports test bench lab clean
+.PHONY: setup system venv report reports test lint bench lab clean
 
 setup: system venv ## system packages (Chromium, CJK font, poppler) + virtual environment with the package
 
@@ -28,8 +28,12 @@ report: setup ## render reports/$(MARKET)/$(MARKET)-$(REPORT_LANG).pdf
 reports: setup ## every example market, both languages
 	$(BIN)/crossborder report --lang zh-TW,en --jobs $(JOBS)
 
-test: setup ## unit tests, notebook execution, a PDF read back
+test: setup lint ## lint and types, then unit tests, notebook execution, a PDF read back
 	$(BIN)/python -m pytest
+
+lint: venv ## ruff (lint), mypy (types of core, scenario, notebook helpers, report)
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/mypy
 
 bench: setup ## time and memory of rendering all example markets
 	$(BIN)/python benchmarks/bench_reports.py

@@ -22,7 +22,9 @@ def run(tmp_path, *args):
     (["report", "DE", "--lang", "fr"], "--lang: expected one of zh-TW, en, found 'fr'"),
     (["report", "DE", "--as-of", "29.11.2026"], "--as-of: expected a date YYYY-MM-DD"),
     (["report", "DE", "--jobs", "two"], "invalid int value"),
-    (["report", "DE", "--only", "77"], "--only: expected notebook names"),
+    (["report", "DE", "--only", "77"], "--only: unknown chapter '77'"),
+    (["report", "DE", "--only", ""], "--only: expected chapter numbers"),
+    (["report", "DE", "--as-of", "9999-12-31"], "--as-of: expected a date from"),
     (["bogus"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, args, expected):

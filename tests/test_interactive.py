@@ -3,7 +3,6 @@
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
-import pytest
 import yaml
 
 from crossborder import scenario

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crossborder.core import rates, stats, unit_economics as ue
+from crossborder.core import rates, stats
+from crossborder.core import unit_economics as ue
 from crossborder.core.errors import InputError
 
 

@@ -2,6 +2,7 @@
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
     crossborder markets
+    crossborder facts MARKET [--on YYYY-MM-DD] [--lang en|zh-TW] [--json]
     crossborder plan init|set|show|history ...   (the 90-day plan tracker, see crossborder.chapters.plan.cli)
     crossborder workshop build|serve|slides ...
 
@@ -15,8 +16,8 @@ import argparse
 import sys
 from datetime import date
 
-from crossborder.core import paths
 from crossborder import scenario
+from crossborder.core import paths
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import DEFAULT_LANG, country_name
 
@@ -38,7 +39,28 @@ def _as_of(text: str) -> date:
         raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {text!r}") from None
 
 
+def _check_report_args(args: argparse.Namespace) -> None:
+    """Refuse bad markets, languages, chapters and dates before the report machinery is even imported."""
+    from crossborder.core import facts, registry
+    from crossborder.core.i18n import check_lang
+
+    langs = _csv(args.lang)
+    if not langs:
+        raise InputError(f"--lang: expected zh-TW, en or both, found {args.lang!r}")
+    for lang in langs:
+        check_lang(lang, "--lang")
+    for code in args.markets:
+        scenario.check_market(code, "market")
+    if args.only is not None:
+        registry.select(_csv(args.only) if _csv(args.only) else [""])
+    if args.as_of:
+        facts.check_date(_as_of(args.as_of), "--as-of")
+    if args.jobs < 1:
+        raise InputError(f"--jobs: expected a whole number >= 1, found {args.jobs}")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    _check_report_args(args)
     from crossborder.report.build import plan, render
 
     jobs = plan(args.markets, _csv(args.lang), _as_of(args.as_of) if args.as_of else date.today(),
@@ -58,6 +80,49 @@ def cmd_report(args: argparse.Namespace) -> int:
             for line in o.failures:
                 print(f"  {o.code} {o.lang}: {line}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    import json
+
+    from crossborder.core import facts, fmt
+    from crossborder.core.i18n import check_lang
+
+    lang = check_lang(args.lang, "--lang")
+    on = facts.check_date(_as_of(args.on) if args.on else date.today(), "--on")
+    code = args.market.strip().upper() if isinstance(args.market, str) else args.market
+    if not (isinstance(code, str) and len(code) == 2 and code.isalpha()):
+        raise InputError(f"market: expected a two-letter ISO 3166-1 code such as DE, found {str(args.market)[:40]!r}")
+    if not facts.has_market(code):
+        raise InputError(f"market: no fact file for {code} (expected data/facts/markets/{code}.yaml); "
+                         f"available: {', '.join(facts.market_codes())}")
+    currencies: list[str] = []
+    after = 365
+    if code in scenario.available_markets():
+        scn = scenario.load(code)
+        currencies = list(dict.fromkeys([scn.exporter.home_currency, scn.market.currency]))
+        after = scn.facts.stale_after_days
+    rows = facts.listing(code, on, lang, stale_after_days=after, currencies=currencies)
+    if args.json:
+        print(json.dumps({"market": code, "on": on.isoformat(), "stale_after_days": after,
+                          "facts": [r.as_json() for r in rows]}, ensure_ascii=False, indent=1))
+        return 0
+    head = (f"Facts in force for {country_name(code, lang)} on {on} (stale: as-of older than {after} days)"
+            if lang == "en" else f"{country_name(code, lang)} 於 {on} 適用之事實（查核日期逾 {after} 天者標示為過時）")
+    print(head)
+    for r in rows:
+        window = f"{r.valid_from or '…'} – {r.valid_until or '…'}"
+        flags = []
+        if r.stale:
+            flags.append("STALE" if lang == "en" else "過時")
+        if not r.verified:
+            flags.append("unverified" if lang == "en" else "未查證")
+        flag = f" [{', '.join(flags)}]" if flags else ""
+        print(f"  {r.topic:<13} {r.subject:<8} {fmt.percent(r.value, lang, 2):>8}  {r.name}{flag}")
+        if r.source != "—":
+            as_of = "as of" if lang == "en" else "查核日期"
+            print(f"  {'':<13} {'':<8} {'':>8}  {r.source} ({as_of} {r.as_of}; {window})")
     return 0
 
 
@@ -138,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", help="report date YYYY-MM-DD (default today)")
     rep.add_argument("--only", help="comma-separated chapter numbers or names, e.g. 00,01")
     rep.set_defaults(func=cmd_report)
+
+    fa = sub.add_parser("facts", help="the legal and market facts in force for a market on a date, with sources")
+    fa.add_argument("market", metavar="MARKET")
+    fa.add_argument("--on", help="date YYYY-MM-DD (default today)")
+    fa.add_argument("--lang", default="en", help="en or zh-TW (default en)")
+    fa.add_argument("--json", action="store_true", help="machine-readable output")
+    fa.set_defaults(func=cmd_facts)
 
     mk = sub.add_parser("markets", help="list the markets that have a scenario")
     mk.set_defaults(func=cmd_markets)

@@ -29,12 +29,12 @@ import nbformat
 
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_bytes
-from crossborder.core.i18n import LANGS, check_lang, country_name, t
+from crossborder.core.i18n import check_lang, country_name, t
 from crossborder.core.paths import DATA_DIR, PROJ_ROOT, notebooks_dir, reports_dir
+from crossborder.notebook import tags
 
 PACK_FILES = ("pyproject.toml", "environment.yml", "Makefile", "CONTRIBUTING.md")
 PACK_DIRS = ("lib", "scripts")
-EXERCISE, SOLUTION = "exercise", "solution"
 
 
 def workshop_dir() -> Path:
@@ -45,11 +45,9 @@ def workshop_dir() -> Path:
 
 def pack_notebook(nb: nbformat.NotebookNode, lang: str, teacher: bool) -> nbformat.NotebookNode:
     """A notebook for a pack: one language's narrative, outputs cleared, solutions only for teachers."""
-    other = {f"lang-{x}" for x in LANGS if x != lang}
     cells = []
     for cell in nb.cells:
-        tags = set(cell.metadata.get("tags", []))
-        if tags & other or (SOLUTION in tags and not teacher):
+        if not tags.keep(cell, lang=lang, drop=() if teacher else (tags.SOLUTION,)):
             continue
         cell = nbformat.from_dict(json.loads(json.dumps(cell)))
         if cell.cell_type == "code":
@@ -62,7 +60,7 @@ def pack_notebook(nb: nbformat.NotebookNode, lang: str, teacher: bool) -> nbform
     out.metadata.pop("papermill", None)
     # the pack's notebooks open in the teaching language by default
     for cell in out.cells:
-        if "parameters" in cell.metadata.get("tags", []):
+        if tags.PARAMETERS in tags.tags_of(cell):
             cell.source = cell.source.replace('lang: str = "zh-TW"', f'lang: str = "{lang}"')
     return out
 
@@ -117,7 +115,7 @@ def serve_command(port: int, notebook: str | None = None) -> list[str]:
     return [sys.executable, "-m", "voila", target, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             "--strip_sources=True", "--theme=light",
             # the app view shows controls and charts, not the workshop exercises and their solutions
-            '--TagRemovePreprocessor.remove_cell_tags={"solution", "exercise"}']
+            f'--TagRemovePreprocessor.remove_cell_tags={{"{tags.SOLUTION}", "{tags.EXERCISE}"}}']
 
 
 # ------------------------------------------------------------------------------------------------ slides

@@ -12,7 +12,7 @@ Country names come from pycountry's gettext catalogues (zh_TW), with Taiwan labe
 from __future__ import annotations
 
 import gettext
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -76,7 +76,7 @@ def both(key: str, **fields: object) -> str:
     return " / ".join(t(key, lang, **fields) for lang in LANGS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zh_tw_countries() -> gettext.NullTranslations:
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_TW"])
 

@@ -25,7 +25,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-
 from pydantic import Field, field_validator
 
 from crossborder.core.errors import InputError
@@ -157,7 +156,7 @@ class StatedPair(Model):
         """Where the volatility comes from: its own source if stated, else the pair's source."""
         return self.volatility_source or self.source
 
-    def inverse(self) -> "StatedPair":
+    def inverse(self) -> StatedPair:
         """The same figures for the inverse pair: rate 1 / rate; volatility of a log rate is unchanged."""
         return self.model_copy(update={"rate": 1.0 / self.rate})
 

@@ -61,6 +61,7 @@ CORE_SECTIONS: dict[str, str] = {
     "market": "crossborder.scenario.market:MarketInfo",
     "exporter": "crossborder.scenario.market:Exporter",
     "rates": "crossborder.core.rates:RatesSection",
+    "facts": "crossborder.core.facts:FactsSettings",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 
@@ -90,14 +90,14 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
     text = raw[name].str.strip()
     empty = text == ""
     if spec.required and empty.any():
-        i = int(empty.idxmax())
+        i = int(cast(int, empty.idxmax()))
         raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected {spec.describe()}, found an empty cell")
     if spec.kind in ("str", "choice"):
         values: pd.Series = text.where(~empty, None)
         if spec.kind == "choice":
             bad = ~empty & ~text.isin(spec.choices)
             if bad.any():
-                i = int(bad.idxmax())
+                i = int(cast(int, bad.idxmax()))
                 raise _fail(raw, i, name, spec, where, key, text[i])
     elif spec.kind in ("int", "float"):
         values = pd.to_numeric(text.where(~empty, None), errors="coerce")
@@ -109,7 +109,7 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
         if spec.max is not None:
             bad |= values > spec.max
         if bad.any():
-            i = int(bad.idxmax())
+            i = int(cast(int, bad.idxmax()))
             raise _fail(raw, i, name, spec, where, key, text[i])
         if spec.kind == "int" and not empty.any():
             values = values.astype("int64")
@@ -119,13 +119,13 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
         values = pd.to_datetime(text.where(~empty, None), format="%Y-%m-%d", errors="coerce")
         bad = ~empty & values.isna()
         if bad.any():
-            i = int(bad.idxmax())
+            i = int(cast(int, bad.idxmax()))
             raise _fail(raw, i, name, spec, where, key, text[i])
     elif spec.kind == "bool":
         low = text.str.lower()
         bad = ~empty & ~low.isin(_TRUE | _FALSE)
         if bad.any():
-            i = int(bad.idxmax())
+            i = int(cast(int, bad.idxmax()))
             raise _fail(raw, i, name, spec, where, key, text[i])
         values = low.isin(_TRUE).where(~empty, None)
     else:  # pragma: no cover - Column.kind is a Literal
@@ -133,7 +133,7 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
     if spec.unique:
         dup = text.duplicated() & ~empty
         if dup.any():
-            i = int(dup.idxmax())
+            i = int(cast(int, dup.idxmax()))
             raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected unique values, found {text[i]!r} twice")
     return values
 

@@ -25,9 +25,9 @@ import plotly.graph_objects as go
 from IPython.display import display
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from crossborder.notebook.chapter import show
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import t
+from crossborder.notebook.chapter import show
 
 Rendered = Mapping[str, Any]
 

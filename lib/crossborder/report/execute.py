@@ -22,8 +22,10 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from crossborder.notebook.chapter import HEADLINE_MIME
+from crossborder.core import registry
 from crossborder.core.paths import notebooks_dir
+from crossborder.notebook import tags
+from crossborder.notebook.chapter import HEADLINE_MIME
 
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
@@ -97,7 +99,7 @@ class Kernel:
         self.km: KernelManager | None = None
         self._sockets = tempfile.TemporaryDirectory(prefix="crossborder-kernel-")
 
-    def __enter__(self) -> "Kernel":
+    def __enter__(self) -> Kernel:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -124,11 +126,11 @@ class Kernel:
 
 
 def chapter_notebooks(names: list[str] | None = None) -> list[Path]:
-    """The chapter notebooks in file-name order (``NN_name.ipynb``), optionally only those named."""
-    found = sorted(p for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
-    if not names:
-        return found
-    return [p for p in found if any(p.stem == n or p.stem.startswith(f"{n}_") for n in names)]
+    """The chapters' notebooks in registry order, optionally only those named (``07`` or ``07_funnel_kpi``).
+
+    An unknown or empty name is refused (InputError) with the chapters that exist."""
+    folder = notebooks_dir()
+    return [folder / c.notebook for c in registry.select(names) if (folder / c.notebook).exists()]
 
 
 def headline_of(nb: nbformat.NotebookNode, chapter_id: str) -> dict | None:
@@ -142,14 +144,11 @@ def headline_of(nb: nbformat.NotebookNode, chapter_id: str) -> dict | None:
     return found
 
 
-WORKSHOP_TAGS = {"exercise", "solution"}
-
-
 def without_workshop_cells(notebook: Path) -> nbformat.NotebookNode:
     """The notebook without its workshop exercises and solutions: a report never shows them, so it never
     spends time running them (the test suite runs the solutions separately)."""
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells = [c for c in nb.cells if not WORKSHOP_TAGS & set(c.metadata.get("tags", []))]
+    nb.cells = [c for c in nb.cells if tags.keep(c, drop=tags.WORKSHOP)]
     return nb
 
 

@@ -9,41 +9,48 @@ HTML. plotly.js is embedded once, in the document head, so the PDF needs no netw
 from __future__ import annotations
 
 import copy
-import html
 import json
 import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import jinja2
 import nbformat
 import pandas as pd
+from markupsafe import Markup
 from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
+from crossborder.core.i18n import country_name, t
+from crossborder.notebook import tags
 from crossborder.notebook.chapter import HEADLINE_MIME, PLOTLY_CONFIG
-from crossborder.core.i18n import LANGS, country_name, t
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 CSS_FILE = Path(__file__).with_name("report.css")
-# Cells with these tags never reach a report.
-DROP_TAGS = {"parameters", "injected-parameters", "remove-report", "exercise", "solution"}
-
-
+TEMPLATES = Path(__file__).with_name("templates")
 def _keep(cell: nbformat.NotebookNode, lang: str) -> bool:
-    tags = set(cell.get("metadata", {}).get("tags", []))
-    if tags & DROP_TAGS:
-        return False
-    other = {f"lang-{other}" for other in LANGS if other != lang}
-    return not (tags & other)
+    return tags.keep(cell, lang=lang, drop=tags.REPORT_DROP)
+
+
+def script_json(value: object) -> Markup:
+    """JSON safe inside a <script> element: '</' and '<!--' cannot end or comment out the script."""
+    text = json.dumps(value, separators=(",", ":"))
+    return Markup(text.replace("</", "<\\/").replace("<!--", "<\\u0021--"))
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["script_json"] = script_json
+    return env
 
 
 def _plotly_html(fig: dict, div_id: str) -> str:
-    data = json.dumps(fig.get("data", []), separators=(",", ":"))
-    layout = json.dumps(fig.get("layout", {}), separators=(",", ":"))
-    config = json.dumps({**PLOTLY_CONFIG, "staticPlot": True})
-    return (f'<div class="cb-chart" id="{div_id}"></div>'
-            f'<script>Plotly.newPlot("{div_id}",{data},{layout},{config});</script>')
+    return _env().get_template("chart.html.j2").render(
+        div_id=div_id, data=fig.get("data", []), layout=fig.get("layout", {}),
+        config={**PLOTLY_CONFIG, "staticPlot": True})
 
 
 def report_notebook(nb: nbformat.NotebookNode, lang: str, prefix: str) -> nbformat.NotebookNode:
@@ -64,9 +71,8 @@ def report_notebook(nb: nbformat.NotebookNode, lang: str, prefix: str) -> nbform
                 out = nbformat.v4.new_output("display_data", data={"text/html": _plotly_html(data[PLOTLY_MIME], f"{prefix}-fig{n}")})
             elif HEADLINE_MIME in data:
                 d = data[HEADLINE_MIME]
-                out = nbformat.v4.new_output("display_data", data={"text/html": (
-                    f"<div class='cb-headline'><span class='cb-key'>{html.escape(d['key_figure'])}</span> "
-                    f"{html.escape(d['text'])}</div>")})
+                out = nbformat.v4.new_output("display_data", data={"text/html": _env().get_template(
+                    "headline.html.j2").render(key_figure=d["key_figure"], text=d["text"])})
             outputs.append(out)
         cell.outputs = outputs
     return nb
@@ -103,43 +109,12 @@ def _table(df: pd.DataFrame) -> str:
 
 def document(*, code: str, lang: str, as_of: date, facts: pd.DataFrame, example: bool,
              chapters: list[tuple[str, str, dict | None, str]]) -> str:
-    """The whole report: cover, executive summary, contents, chapters.
+    """The whole report: cover, executive summary, contents, chapters (``report.html.j2``, autoescaped).
 
     ``chapters`` holds (anchor, title, headline or None, chapter HTML) in order.
     """
-    market = country_name(code, lang)
-    tr = lambda key, **kw: html.escape(t(f"report.{key}", lang, **kw))  # noqa: E731
-    summary_rows = "".join(
-        f"<tr><td><a href='#{a}'>{html.escape(title)}</a></td>"
-        f"<td class='cb-key'>{html.escape(h['key_figure']) if h else '–'}</td>"
-        f"<td>{html.escape(h['text']) if h else tr('no_headline')}</td></tr>"
-        for a, title, h, _ in chapters
-    )
-    toc = "".join(f"<li><a href='#{a}'>{html.escape(title)}</a></li>" for a, title, _, _ in chapters)
-    body = "".join(c for *_, c in chapters)
-    label = f"<p class='cb-example'>{tr('example_label')}</p>" if example else ""
-    return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<title>{tr('title', market=market)}</title>
-<style>{CSS_FILE.read_text(encoding='utf-8')}</style>
-<script>{get_plotlyjs()}</script>
-</head><body>
-<section class="cover">
-  <p class="cb-kicker">{tr('kicker')}</p>
-  <h1>{tr('title', market=html.escape(market))}</h1>
-  <p class="cb-meta">{tr('meta', code=code, language=lang, as_of=as_of.isoformat())}</p>
-  {label}
-  <h2>{tr('assumptions')}</h2>
-  {_table(facts)}
-</section>
-<section class="summary">
-  <h1>{tr('summary')}</h1>
-  <table class="cb-table cb-summary"><thead><tr><th>{tr('col_chapter')}</th><th>{tr('col_key')}</th><th>{tr('col_headline')}</th></tr></thead>
-  <tbody>{summary_rows}</tbody></table>
-</section>
-<section class="toc">
-  <h1>{tr('contents')}</h1>
-  <ol>{toc}</ol>
-</section>
-{body}
-</body></html>"""
+    return _env().get_template("report.html.j2").render(
+        lang=lang, code=code, as_of=as_of.isoformat(), market=country_name(code, lang), example=example,
+        t=lambda key, **kw: t(f"report.{key}", lang, **kw), css=CSS_FILE.read_text(encoding="utf-8"),
+        plotlyjs=get_plotlyjs(), facts_table=_table(facts),
+        chapters=[{"anchor": a, "title": title, "headline": h, "body": body} for a, title, h, body in chapters])

@@ -63,7 +63,7 @@ class Browser:
         self._next_id = 0
         self._buffer = b""
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc: object) -> None:

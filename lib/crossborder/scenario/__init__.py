@@ -19,18 +19,18 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pycountry
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from crossborder.core import registry
-from crossborder.core.schema import Model
-
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
 from crossborder.core.paths import SCENARIO_DIR, relative, user_scenario_dir
+from crossborder.core.schema import Model
+from crossborder.scenario.market import Exporter, MarketInfo, Meta
 
 DEFAULTS_FILE = "defaults.yaml"
 _CODE_RE = re.compile(r"[A-Za-z]{2}")
@@ -55,11 +55,24 @@ class Scenario:
     files: tuple[Path, ...]                     # the layers it was built from, first to last
     raw: dict[str, Any] = field(repr=False)     # the merged mapping, before validation
 
-    def __getattr__(self, name: str) -> Model:
+    def __getattr__(self, name: str) -> Any:
+        """A chapter's section by name (``scn.funnel``); typed properties below for the shared sections."""
         sections = self.__dict__.get("sections", {})
         if name in sections:
             return sections[name]
         raise AttributeError(f"scenario {self.__dict__.get('code')} has no section {name!r}")
+
+    @property
+    def meta(self) -> Meta:
+        return cast(Meta, self.sections["meta"])
+
+    @property
+    def market(self) -> MarketInfo:
+        return cast(MarketInfo, self.sections["market"])
+
+    @property
+    def exporter(self) -> Exporter:
+        return cast(Exporter, self.sections["exporter"])
 
     @property
     def has_user_overlay(self) -> bool:
@@ -216,9 +229,10 @@ def build(code: str, layers: list[tuple[Path, dict[str, Any]]]) -> Scenario:
             problems.append(_describe(exc, name, model, layers))
     if problems:
         raise InputError("\n".join(problems))
-    if sections["market"].code != code:
+    market = cast(MarketInfo, sections["market"])
+    if market.code != code:
         origin = next((p for p, d in reversed(layers) if _has_path(d, ("market", "code"))), layers[-1][0])
-        raise InputError(f"{relative(origin)}: key 'market.code': expected {code}, found {sections['market'].code!r}")
+        raise InputError(f"{relative(origin)}: key 'market.code': expected {code}, found {market.code!r}")
     return Scenario(code=code, sections=sections, files=tuple(p for p, _ in layers), raw=merged)
 
 
