@@ -102,7 +102,7 @@ def test_a_failing_market_does_not_stop_the_others_nor_replace_a_good_pdf(tmp_pa
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(ROOT / "notebooks" / "00_overview.ipynb", notebooks)
-    _failing_notebook(notebooks / "01_breaks.ipynb")
+    _failing_notebook(notebooks / "01_market_selection.ipynb")  # a registered chapter that breaks for JP
     good = tmp_path / "reports" / "JP" / "JP-en.pdf"
     good.parent.mkdir(parents=True)
     good.write_bytes(b"%PDF-1.4 previous good report %%EOF")
@@ -111,8 +111,8 @@ def test_a_failing_market_does_not_stop_the_others_nor_replace_a_good_pdf(tmp_pa
     assert proc.returncode == 1
     assert (tmp_path / "reports" / "DE" / "DE-en.pdf").exists()
     assert good.read_bytes() == b"%PDF-1.4 previous good report %%EOF"
-    executed = tmp_path / "reports" / "JP" / "executed-en" / "01_breaks.ipynb"
-    assert "JP en: 01_breaks: RuntimeError: chapter broke for JP" in proc.stderr
+    executed = tmp_path / "reports" / "JP" / "executed-en" / "01_market_selection.ipynb"
+    assert "JP en: 01_market_selection: RuntimeError: chapter broke for JP" in proc.stderr
     assert str(executed) in proc.stderr
     assert "chapter broke for JP" in executed.read_text()  # the traceback is kept for audit
     assert not list((tmp_path / "reports" / "JP").glob("*.part"))
