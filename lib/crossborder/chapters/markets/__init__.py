@@ -13,40 +13,162 @@ text, headline, talking points), ``charts`` (figures), ``panel`` (JupyterLab con
 
 from __future__ import annotations
 
-from .charts import acceptability_figure, funnel_figure, radar_figure, ranking_figure, tornado_figure
-from .data import (CRITERIA_FILE, MARKETS_FILE, REGIONS, TARIFFS_FILE, Data, decision_matrix, load_criteria,
-                   load_data, load_markets, load_tariffs, pilot_inputs, pilot_results, tariff_for_origin)
-from .exercises import origin_comparison, origin_note, origin_table, reweighting_note, reweighting_table
-from .model import (Acceptability, Analysis, Settings, analyse, chosen_weights, judge_pilots, pick_pilot,
-                    pmf_scorecard, rank_acceptability, sample_weights, settings_of, weight_sensitivity)
-from .model_mcda import (CR_LIMIT, RANDOM_INDEX, AhpResult, Prepared, ahp, ahp_matrix, contributions,
-                         critic_weights, entropy_weights, normalize, rank, topsis, weighted_sum)
-from .model_reweight import Reweighting, reweight_for_rank
-from .panel import panel
-from .present import (ahp_check, ahp_note, criteria_table, headline, headline_points, join, market_chapter,
-                      pilot_table, ranking_table, scorecard, scorecard_table, tariff_table, weightings_table,
-                      weights_table)
-from .section import (METHODS, NORMALIZATIONS, PMF_RATE_STAGES, SMAA_MODES, STAGES, WEIGHTINGS, MarketSelection,
-                      parse_judgement)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    # section
-    "METHODS", "NORMALIZATIONS", "PMF_RATE_STAGES", "SMAA_MODES", "STAGES", "WEIGHTINGS", "MarketSelection",
-    "parse_judgement",
-    # data
-    "CRITERIA_FILE", "MARKETS_FILE", "REGIONS", "TARIFFS_FILE", "Data", "decision_matrix", "load_criteria",
-    "load_data", "load_markets", "load_tariffs", "pilot_inputs", "pilot_results", "tariff_for_origin",
-    # model
-    "CR_LIMIT", "RANDOM_INDEX", "AhpResult", "Prepared", "ahp", "ahp_matrix", "contributions", "critic_weights",
-    "entropy_weights", "normalize", "rank", "topsis", "weighted_sum",
-    "Acceptability", "Analysis", "Settings", "analyse", "chosen_weights", "judge_pilots", "pick_pilot",
-    "pmf_scorecard", "rank_acceptability", "sample_weights", "settings_of", "weight_sensitivity",
-    "Reweighting", "reweight_for_rank",
-    # present, charts, panel
-    "ahp_check", "ahp_note", "criteria_table", "headline", "headline_points", "join", "market_chapter",
-    "pilot_table", "ranking_table", "scorecard", "scorecard_table", "tariff_table", "weightings_table",
-    "weights_table",
-    "acceptability_figure", "funnel_figure", "radar_figure", "ranking_figure", "tornado_figure", "panel",
-    # workshop
-    "origin_comparison", "origin_note", "origin_table", "reweighting_note", "reweighting_table",
-]
+from crossborder.core.lazy import exports
+
+if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
+    from .charts import acceptability_figure, funnel_figure, radar_figure, ranking_figure, tornado_figure
+    from .data import (
+        CRITERIA_FILE,
+        MARKETS_FILE,
+        REGIONS,
+        TARIFFS_FILE,
+        Data,
+        decision_matrix,
+        load_criteria,
+        load_data,
+        load_markets,
+        load_tariffs,
+        pilot_inputs,
+        pilot_results,
+        tariff_for_origin,
+    )
+    from .exercises import origin_comparison, origin_note, origin_table, reweighting_note, reweighting_table
+    from .model import (
+        Acceptability,
+        Analysis,
+        Settings,
+        analyse,
+        chosen_weights,
+        judge_pilots,
+        pick_pilot,
+        pmf_scorecard,
+        rank_acceptability,
+        sample_weights,
+        settings_of,
+        weight_sensitivity,
+    )
+    from .model_mcda import (
+        CR_LIMIT,
+        RANDOM_INDEX,
+        AhpResult,
+        Prepared,
+        ahp,
+        ahp_matrix,
+        contributions,
+        critic_weights,
+        entropy_weights,
+        normalize,
+        rank,
+        topsis,
+        weighted_sum,
+    )
+    from .model_reweight import Reweighting, reweight_for_rank
+    from .panel import panel
+    from .present import (
+        ahp_check,
+        ahp_note,
+        criteria_table,
+        headline,
+        headline_points,
+        join,
+        market_chapter,
+        pilot_table,
+        ranking_table,
+        scorecard,
+        scorecard_table,
+        tariff_table,
+        weightings_table,
+        weights_table,
+    )
+    from .section import (
+        METHODS,
+        NORMALIZATIONS,
+        PMF_RATE_STAGES,
+        SMAA_MODES,
+        STAGES,
+        WEIGHTINGS,
+        MarketSelection,
+        parse_judgement,
+    )
+
+_EXPORTS = {
+    'acceptability_figure': 'charts',
+    'funnel_figure': 'charts',
+    'radar_figure': 'charts',
+    'ranking_figure': 'charts',
+    'tornado_figure': 'charts',
+    'CRITERIA_FILE': 'data',
+    'MARKETS_FILE': 'data',
+    'REGIONS': 'data',
+    'TARIFFS_FILE': 'data',
+    'Data': 'data',
+    'decision_matrix': 'data',
+    'load_criteria': 'data',
+    'load_data': 'data',
+    'load_markets': 'data',
+    'load_tariffs': 'data',
+    'pilot_inputs': 'data',
+    'pilot_results': 'data',
+    'tariff_for_origin': 'data',
+    'origin_comparison': 'exercises',
+    'origin_note': 'exercises',
+    'origin_table': 'exercises',
+    'reweighting_note': 'exercises',
+    'reweighting_table': 'exercises',
+    'Acceptability': 'model',
+    'Analysis': 'model',
+    'Settings': 'model',
+    'analyse': 'model',
+    'chosen_weights': 'model',
+    'judge_pilots': 'model',
+    'pick_pilot': 'model',
+    'pmf_scorecard': 'model',
+    'rank_acceptability': 'model',
+    'sample_weights': 'model',
+    'settings_of': 'model',
+    'weight_sensitivity': 'model',
+    'CR_LIMIT': 'model_mcda',
+    'RANDOM_INDEX': 'model_mcda',
+    'AhpResult': 'model_mcda',
+    'Prepared': 'model_mcda',
+    'ahp': 'model_mcda',
+    'ahp_matrix': 'model_mcda',
+    'contributions': 'model_mcda',
+    'critic_weights': 'model_mcda',
+    'entropy_weights': 'model_mcda',
+    'normalize': 'model_mcda',
+    'rank': 'model_mcda',
+    'topsis': 'model_mcda',
+    'weighted_sum': 'model_mcda',
+    'Reweighting': 'model_reweight',
+    'reweight_for_rank': 'model_reweight',
+    'panel': 'panel',
+    'ahp_check': 'present',
+    'ahp_note': 'present',
+    'criteria_table': 'present',
+    'headline': 'present',
+    'headline_points': 'present',
+    'join': 'present',
+    'market_chapter': 'present',
+    'pilot_table': 'present',
+    'ranking_table': 'present',
+    'scorecard': 'present',
+    'scorecard_table': 'present',
+    'tariff_table': 'present',
+    'weightings_table': 'present',
+    'weights_table': 'present',
+    'METHODS': 'section',
+    'NORMALIZATIONS': 'section',
+    'PMF_RATE_STAGES': 'section',
+    'SMAA_MODES': 'section',
+    'STAGES': 'section',
+    'WEIGHTINGS': 'section',
+    'MarketSelection': 'section',
+    'parse_judgement': 'section',
+}
+__getattr__, __dir__ = exports(__name__, _EXPORTS)
+
+
+__all__ = list(_EXPORTS)

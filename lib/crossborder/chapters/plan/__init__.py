@@ -26,50 +26,83 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .data import CHECKPOINT_FILE, PHASES, PLAN_DAYS, TEMPLATE_FILE, load_checkpoints, load_template
-from .model import STATUSES, Plan, check_progress, check_status, next_state, schedule, state_as_of, team_country, with_pending
-from .section import PlanSettings
-from .status import RAGS, Summary, Thresholds, burnup, checkpoint_table, schedule_rag, status_table, summarize, window
-from .status_view import View, view
-from .store import db_path, history, init_plan, instantiate, load_plan, open_plan, record_update
-from .workdays import WorkCalendar
+from crossborder.core.lazy import exports
 
-# Tables and texts, the exercises' helpers, the figures and the control panel are imported on first use
-# (plotly and ipywidgets are slow to import), so that the command line stays quick.
-_LAZY = {
-    "attention_table": "present", "checkpoint_display": "present", "headline": "present",
-    "holidays_table": "present", "phase_table": "present", "source_text": "present", "talking_points": "present",
-    "template_table": "present",
-    "burnup_figure": "charts", "checkpoints_figure": "charts", "gantt": "charts",
-    "min_progress": "exercises", "window_table": "exercises",
-    "PlanPanel": "panel", "panel": "panel",
-}
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
     from .charts import burnup_figure, checkpoints_figure, gantt
+    from .data import CHECKPOINT_FILE, PHASES, PLAN_DAYS, TEMPLATE_FILE, load_checkpoints, load_template
     from .exercises import min_progress, window_table
+    from .model import STATUSES, Plan, check_progress, check_status, next_state, schedule, state_as_of, team_country, with_pending
     from .panel import PlanPanel, panel
-    from .present import (attention_table, checkpoint_display, headline, holidays_table, phase_table, source_text,
-                          talking_points, template_table)
+    from .present import (
+        attention_table,
+        checkpoint_display,
+        headline,
+        holidays_table,
+        phase_table,
+        source_text,
+        talking_points,
+        template_table,
+    )
+    from .section import PlanSettings
+    from .status import RAGS, Summary, Thresholds, burnup, checkpoint_table, schedule_rag, status_table, summarize, window
+    from .status_view import View, view
+    from .store import db_path, history, init_plan, instantiate, load_plan, open_plan, record_update
+    from .workdays import WorkCalendar
+
+_EXPORTS = {
+    'CHECKPOINT_FILE': 'data',
+    'PHASES': 'data',
+    'PLAN_DAYS': 'data',
+    'TEMPLATE_FILE': 'data',
+    'load_checkpoints': 'data',
+    'load_template': 'data',
+    'STATUSES': 'model',
+    'Plan': 'model',
+    'check_progress': 'model',
+    'check_status': 'model',
+    'next_state': 'model',
+    'schedule': 'model',
+    'state_as_of': 'model',
+    'team_country': 'model',
+    'with_pending': 'model',
+    'PlanSettings': 'section',
+    'RAGS': 'status',
+    'Summary': 'status',
+    'Thresholds': 'status',
+    'burnup': 'status',
+    'checkpoint_table': 'status',
+    'schedule_rag': 'status',
+    'status_table': 'status',
+    'summarize': 'status',
+    'window': 'status',
+    'View': 'status_view',
+    'view': 'status_view',
+    'db_path': 'store',
+    'history': 'store',
+    'init_plan': 'store',
+    'instantiate': 'store',
+    'load_plan': 'store',
+    'open_plan': 'store',
+    'record_update': 'store',
+    'WorkCalendar': 'workdays',
+    'attention_table': 'present',
+    'checkpoint_display': 'present',
+    'headline': 'present',
+    'holidays_table': 'present',
+    'phase_table': 'present',
+    'source_text': 'present',
+    'talking_points': 'present',
+    'template_table': 'present',
+    'burnup_figure': 'charts',
+    'checkpoints_figure': 'charts',
+    'gantt': 'charts',
+    'min_progress': 'exercises',
+    'window_table': 'exercises',
+    'PlanPanel': 'panel',
+    'panel': 'panel',
+}
+__getattr__, __dir__ = exports(__name__, _EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "CHECKPOINT_FILE", "PHASES", "PLAN_DAYS", "TEMPLATE_FILE", "load_checkpoints", "load_template",
-    "STATUSES", "Plan", "check_progress", "check_status", "next_state", "schedule", "state_as_of", "team_country",
-    "with_pending", "PlanSettings",
-    "RAGS", "Summary", "Thresholds", "burnup", "checkpoint_table", "schedule_rag", "status_table", "summarize", "window",
-    "View", "view", "db_path", "history", "init_plan", "instantiate", "load_plan", "open_plan", "record_update",
-    "WorkCalendar",
-    *_LAZY,
-]
+__all__ = list(_EXPORTS)
