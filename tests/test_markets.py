@@ -6,7 +6,6 @@ weights are also checked against pymcdm, an independent implementation (test-onl
 
 from __future__ import annotations
 
-from crossborder.core.i18n import strings_file
 import math
 import re
 from dataclasses import replace
@@ -18,11 +17,12 @@ import plotly.graph_objects as go
 import pytest
 import yaml
 
+from crossborder import scenario
 from crossborder.chapters import markets as mk
 from crossborder.chapters.markets.charts import _figure
-from crossborder import scenario
 from crossborder.core import theme
 from crossborder.core.errors import InputError
+from crossborder.core.i18n import strings_file
 
 EXAMPLES = ["DE", "US", "JP", "VN", "MX", "IN"]
 

@@ -19,9 +19,9 @@ import pytest
 
 from crossborder import cli, scenario
 from crossborder.chapters import plan
+from crossborder.chapters.plan import model, store
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import LANGS
-from crossborder.chapters.plan import model, store
 
 LIB = Path(plan.__file__).resolve().parents[2]
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -41,8 +40,8 @@ from crossborder.core.errors import InputError
 from .section import METHODS, NORMALIZATIONS, check_judgements, parse_judgement
 
 # Per criterion: a mapping (Series or dict keyed by criterion) or values in the columns' order.
-Weights = Union[pd.Series, Mapping[str, float], Sequence[float], np.ndarray]
-Benefit = Union[pd.Series, Mapping[str, bool], Sequence[bool], np.ndarray]
+Weights = pd.Series | Mapping[str, float] | Sequence[float] | np.ndarray
+Benefit = pd.Series | Mapping[str, bool] | Sequence[bool] | np.ndarray
 
 # Saaty's random consistency index RI(n) (Saaty 1980, n <= 10; n = 11..15 as tabulated in Saaty 2000).
 RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,

@@ -4,9 +4,9 @@ workshop's talking points, in the report's language (numbers in ``crossborder.co
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
-from typing import Iterable
 
 import numpy as np
 import pandas as pd

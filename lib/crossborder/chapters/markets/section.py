@@ -112,7 +112,7 @@ class Threshold(Model):
     stop: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")
-    def _order(self) -> "Threshold":
+    def _order(self) -> Threshold:
         if self.stop > self.go:
             raise ValueError(f"stop <= go, found stop={self.stop} above go={self.go}")
         return self
@@ -150,7 +150,7 @@ class PilotResults(Model):
     source: str
 
     @model_validator(mode="after")
-    def _funnel(self) -> "PilotResults":
+    def _funnel(self) -> PilotResults:
         counts = [getattr(self, s) for s in STAGES]
         for a, b, x, y in zip(STAGES, STAGES[1:], counts, counts[1:]):
             if y > x:

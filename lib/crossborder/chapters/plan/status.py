@@ -25,8 +25,8 @@ from typing import Any
 
 import holidays as holidays_pkg
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crossborder.core.errors import InputError
 

@@ -20,7 +20,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,18 @@ from crossborder.core.paths import relative, user_home
 from crossborder.scenario import Scenario
 
 from .data import load_checkpoints, load_template
-from .model import (HISTORY_COLUMNS, STATE_FIELDS, STATUSES, Plan, changes, check_date, check_progress, check_status,
-                    next_state, schedule)
+from .model import (
+    HISTORY_COLUMNS,
+    STATE_FIELDS,
+    STATUSES,
+    Plan,
+    changes,
+    check_date,
+    check_progress,
+    check_status,
+    next_state,
+    schedule,
+)
 from .workdays import as_dates
 
 DB_NAME = "plan.sqlite3"
@@ -129,7 +139,7 @@ def db_path() -> Path:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def default_author() -> str:
