@@ -55,7 +55,8 @@ def main() -> None:
     quantities = iter(range(210, 100_000, 10))
     timed("panel: one control change, outputs patched in place", lambda: setattr(panel.controls["quantity"], "value",
                                                                                   next(quantities)))
-    timed("headline (quote, FTA alternatives, readiness)", lambda: landed.headline(scns["IN"], "en", AS_OF))
+    timed("headline (quote, FTA alternatives, readiness)", lambda: landed.headline(scns["IN"], "en", AS_OF, incoterms=incoterms,
+                                                                               compliance=comp))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import yaml
 from crossborder.chapters import landed
 from crossborder import scenario
 from crossborder.core.errors import InputError
+from crossborder.core.fmt import money
 
 REPORT_DATE = date(2026, 11, 29)
 
@@ -103,8 +104,9 @@ def _section(scn, **over) -> landed.Landed:
                        "verified": True, **over.pop("de_minimis", {})},
         "vat_base_includes_post_border_costs": over.pop("post_border", True),
         "seller_registered_for_vat": over.pop("seller_registered", False),
+        "insure_when_not_obliged": True, "stale_after_days": 365,
         "shipment": {"rule": "CIF", "mode": "sea", "origin": "TW", "quantity": 100, "unit_price": 100,
-                     "shipments_per_year": 12, **over.pop("shipment", {})},
+                     "shipments_per_year": 12, "fta_origin_met": False, "stress_extra_duty": 0.0, **over.pop("shipment", {})},
         "costs": {
             "export_clearance": {"fixed": 100}, "pre_carriage": {"fixed": 200},
             "origin_handling": {"sea": {"fixed": 300}, "air": {"fixed": 100}},
@@ -113,6 +115,7 @@ def _section(scn, **over) -> landed.Landed:
             "destination_handling": {"sea": {"fixed": 150}, "air": {"fixed": 80}},
             "on_carriage": {"fixed": 250}, "unloading": {"fixed": 50}, "import_clearance": {"fixed": 120},
             "insurance_rate_icc_a": 0.002, "insurance_rate_icc_c": 0.001, "insured_share": 1.1,
+            "source": "test",
             **over.pop("costs", {}),
         },
     }
@@ -234,9 +237,9 @@ def test_domestic_sale_has_no_import(incoterms):
     assert q.summary["customs_value"] == q.summary["goods"] + 6_250_000 + 12_500 * 200  # goods + pre-carriage only
 
 
-def test_india_surcharge_is_levied_on_the_duty():
+def test_india_surcharge_is_levied_on_the_duty(incoterms):
     scn = scenario.load("IN")
-    q = landed.quote(scn, as_of=REPORT_DATE)
+    q = landed.quote(scn, as_of=REPORT_DATE, incoterms=incoterms)
     cv = q.summary["customs_value"]
     assert q.summary["duty"] == pytest.approx(cv * 0.075 * 1.10)          # BCD + 10 % SWS on the BCD
     assert q.summary["import_vat"] == pytest.approx(0.18 * (cv + q.summary["duty"]))
@@ -258,10 +261,10 @@ def test_fta_saving_only_where_the_origin_rule_is_met(de, incoterms):
     assert not_met["potential_per_shipment"] == pytest.approx(met["per_shipment"])
 
 
-def test_mexico_default_shipment_claims_cptpp():
+def test_mexico_default_shipment_claims_cptpp(incoterms):
     mx = scenario.load("MX")
-    sav = landed.fta_saving(mx, as_of=REPORT_DATE)
-    q = landed.quote(mx, fta=False, as_of=REPORT_DATE)
+    sav = landed.fta_saving(mx, as_of=REPORT_DATE, incoterms=incoterms)
+    q = landed.quote(mx, fta=False, as_of=REPORT_DATE, incoterms=incoterms)
     assert sav["applies"] and sav["per_shipment"] == pytest.approx(0.05 * q.summary["customs_value"])
 
 
@@ -440,7 +443,7 @@ def test_saving_the_panel_writes_a_valid_overlay(tmp_path, monkeypatch, incoterm
     again = scenario.load("DE")
     assert again.has_user_overlay and again.landed.shipment.rule == "DAP"
     assert again.landed.shipment.unit_price == 380          # the rest of the section still comes from the shipped file
-    assert landed.fta_saving(again, as_of=REPORT_DATE)["applies"]
+    assert landed.fta_saving(again, as_of=REPORT_DATE, incoterms=incoterms)["applies"]
 
 
 # ------------------------------------------------------------------------------------ workshop helpers
@@ -481,22 +484,23 @@ def test_ddp_vat_trap_is_the_import_vat_exactly(de, us, incoterms):
     assert none["import_vat"] == 0 and none["ddp_unregistered"] == pytest.approx(none["dap"])
 
 
-def test_fta_by_market_for_the_vietnam_plant():
-    df = landed.fta_by_market("VN", as_of=REPORT_DATE)
+def test_fta_by_market_for_the_vietnam_plant(incoterms):
+    markets = landed.market_scenarios()
+    df = landed.fta_by_market("VN", markets, as_of=REPORT_DATE, incoterms=incoterms)
     assert set(df.index) == {"DE", "US", "JP", "VN", "MX", "IN"}
     assert df.at["DE", "agreement"] == "EVFTA" and df.at["DE", "per_shipment"] > 0
     assert df.at["JP", "agreement"] == "CPTPP" and df.at["JP", "total_mfn"] == 0 and df.at["JP", "per_shipment"] == 0
     assert df.at["US", "reason"] == "no_preference" and df.at["VN", "reason"] == "domestic"
     de = scenario.load("DE")
     assert df.at["DE", "per_year"] == pytest.approx(
-        landed.fta_saving(de, origin="VN", fta=True, as_of=REPORT_DATE)["per_shipment"] * de.landed.shipment.shipments_per_year)
+        landed.fta_saving(de, origin="VN", fta=True, as_of=REPORT_DATE, incoterms=incoterms)["per_shipment"] * de.landed.shipment.shipments_per_year)
     for lang in ("en", "zh-TW"):
         assert len(landed.fta_markets_table(df, lang)) == 6
     with pytest.raises(InputError, match="origin"):
-        landed.fta_by_market("FR", as_of=REPORT_DATE)
+        landed.fta_by_market("FR", markets, as_of=REPORT_DATE, incoterms=incoterms)
 
 
-def test_talking_points_carry_the_markets_numbers_in_both_languages():
+def test_talking_points_carry_the_markets_numbers_in_both_languages(incoterms):
     for code in ("DE", "IN"):
         scn = scenario.load(code)
         for lang in ("en", "zh-TW"):
@@ -504,8 +508,8 @@ def test_talking_points_carry_the_markets_numbers_in_both_languages():
             assert 2 <= len(points) <= 3 and all(any(ch.isdigit() for ch in p) for p in points), points
     assert "BIS" in landed.talking_points(scenario.load("IN"), "en", REPORT_DATE)[-1]   # the longest lead time
     de = landed.talking_points(scenario.load("DE"), "en", REPORT_DATE)
-    vat = landed.ddp_vat(scenario.load("DE"), as_of=REPORT_DATE)["import_vat"]
-    assert "CIF basis" in de[0] and f"EUR {vat:,.0f} of import VAT" in de[1]    # the DDP trap, in money
+    vat = landed.ddp_vat(scenario.load("DE"), as_of=REPORT_DATE, incoterms=incoterms)["import_vat"]
+    assert "CIF basis" in de[0] and f"{money(vat, 'EUR', 'en')} of import VAT" in de[1]    # the DDP trap, in money
     assert "no import VAT" in landed.talking_points(scenario.load("US"), "en", REPORT_DATE)[1]
 
 

@@ -18,6 +18,7 @@ from scipy import stats as sps
 from crossborder.chapters import risk
 from crossborder import scenario
 from crossborder.core.errors import InputError
+from crossborder.core.fmt import money
 from crossborder.core.i18n import LANGS
 
 AS_OF = date(2026, 11, 29)
@@ -340,12 +341,12 @@ def test_texts_are_complete_in_both_languages(lang, register):
     assert len(risk.top_risks_table(a, lang)) == a.section.top_n
 
 
-def test_money_formats():
-    assert risk.money(3.68e6, "TWD", "en") == "TWD 3.7 M"
-    assert risk.money(3.68e6, "TWD", "zh-TW") == "TWD 368 萬"
-    assert risk.money(21_000, "TWD", "en") == "TWD 21 k"
-    assert risk.money(21_000, "TWD", "zh-TW") == "TWD 2.1 萬"
-    assert risk.money(1.5e8, "TWD", "zh-TW") == "TWD 1.5 億"
+def test_money_is_the_core_number_style(register):
+    a = risk.assess(fast(scenario.load("JP")), register, AS_OF)
+    assert money(3.68e6, "TWD", "en") == "TWD\u00a03.7\u00a0m" and money(3.68e6, "TWD", "zh-TW") == "新臺幣\u00a0368\u00a0萬元"
+    for lang in LANGS:
+        assert money(a.section.revenue, a.currency, lang) in risk.method_note(a, lang)
+        assert money(a.section.tolerance.loss, a.currency, lang) in risk.summary_text(a, lang)
 
 
 # --------------------------------------------------------------------------------------------- panel
