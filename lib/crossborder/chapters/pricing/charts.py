@@ -6,6 +6,8 @@ some length, and these figures are rebuilt on every slider move.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,7 +31,7 @@ def _price_axis(book: PriceBook, lang: str) -> str:
     return t("pricing.axis_unit_price", lang, currency=book.currency)
 
 
-def _figure(title: str, traces: list[dict], **layout: object) -> go.Figure:
+def _figure(title: str, traces: list[dict], **layout: Any) -> go.Figure:
     """A workbook figure from trace dicts, built in one pass (layout given to ``theme.figure`` at once)."""
     fig = theme.figure(title, **layout)
     fig.add_traces(traces)

@@ -49,7 +49,7 @@ PURPOSES = {"quote": QUOTE_FIELDS, "compliance": COMPLIANCE_FIELDS}
 _TEXT = Column(required=False)
 
 
-def _num(min: float | None = None, max: float | None = None, required: bool = False) -> Column:  # noqa: A002 - mirrors Column's names
+def _num(min: float | None = None, max: float | None = None, required: bool = False) -> Column:
     return Column("float", required=required, min=min, max=max)
 
 

@@ -41,8 +41,8 @@ def absorb_note(book: PriceBook, absorb: pd.DataFrame, lang: str) -> str:
 def cut_table(book: PriceBook, cut_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``competitor_cut`` for display: prices and expected contribution per order of each answer."""
     ccy = book.currency
-    c = lambda key, **kw: t(f"pricing.{key}", lang, currency=ccy, **kw)  # noqa: E731
-    a = lambda x: amount(x, ccy, lang)  # noqa: E731
+    c = lambda key, **kw: t(f"pricing.{key}", lang, currency=ccy, **kw)
+    a = lambda x: amount(x, ccy, lang)
     f = cut_frame
     return pd.DataFrame({
         t("pricing.col_tier", lang): f["label"].to_numpy(),
@@ -59,6 +59,6 @@ def cut_note(cut_frame: pd.DataFrame, cut: float, lang: str) -> str:
     """The answer in words: what the cut costs, and how much re-pricing saves over holding and matching."""
     f = cut_frame
     total = {k: float(f[k].sum()) for k in ("before", "hold", "match", "reprice")}
-    rel = lambda a, b: percent(a / b - 1, lang, 0, signed=True) if b > 0 else "–"  # noqa: E731
+    rel = lambda a, b: percent(a / b - 1, lang, 0, signed=True) if b > 0 else "–"
     return t("pricing.cut_note", lang, cut=percent_setting(cut, lang), loss=rel(total["reprice"], total["before"]),
              hold=rel(total["hold"], total["before"]), match=rel(total["match"], total["before"]))

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from crossborder.core.fmt import money, number, percent, percent_setting, minor_units
+from crossborder.core.fmt import minor_units, money, number, percent, percent_setting
 from crossborder.core.i18n import country_name, t
 
 from .data import COMPLIANCE_FIELDS, QUOTABLE_LIFECYCLES, QUOTE_FIELDS, SPEC_FIELDS
@@ -161,7 +161,7 @@ def settings_table(book: PriceBook, lang: str) -> pd.DataFrame:
                          per=t("pricing.per_" + b.basis, lang), cost=money(b.cost, ccy, lang, exact=True))
                        for b in s.bundles) or "–"
     carriage = t("pricing.carriage_seller" if s.seller_pays_carriage else "pricing.carriage_buyer", lang)
-    pset = lambda x: percent_setting(x, lang)  # noqa: E731
+    pset = lambda x: percent_setting(x, lang)
     rows = [
         ("set_currency", s.quote_currency),
         ("set_incoterm", f"{s.incoterm} {s.named_place} · {carriage}"),
@@ -182,7 +182,7 @@ def settings_table(book: PriceBook, lang: str) -> pd.DataFrame:
 def tier_table(book: PriceBook, tiers: pd.DataFrame, risk: MarginRisk | None, lang: str) -> pd.DataFrame:
     """The ladder, the recommended prices and their margin risk, one row per tier (report table)."""
     ccy = book.currency
-    col = lambda key: t("pricing.col_with_currency", lang, label=t(f"pricing.{key}", lang), currency=ccy)  # noqa: E731
+    col = lambda key: t("pricing.col_with_currency", lang, label=t(f"pricing.{key}", lang), currency=ccy)
     out = pd.DataFrame({
         t("pricing.col_tier", lang): tiers["label"].to_numpy(),
         col("col_ladder"): [amount(x, ccy, lang) for x in tiers["ladder_price"]],
