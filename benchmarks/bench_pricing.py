@@ -54,7 +54,7 @@ def main() -> None:
     scn = scenario.load(args.market)
     sec = scn.pricing
     book = pricing.book_for(scn, as_of=date(2026, 11, 29))
-    model = pricing.focus_model(book)
+    model = pricing.focus_model(book, "")
     tiers = pricing.tier_frame(book, model)
     draws = sec.monte_carlo.draws
     print(f"market {args.market}, product {model}, {len(tiers)} tiers, {draws:,} draws; "
@@ -62,7 +62,7 @@ def main() -> None:
     shifts = np.linspace(-0.1, 0.2, args.repeat + 1)
 
     def model_only(i: int = 0) -> None:
-        b = pricing.restress(book, pricing.Stress(cost_shift=float(shifts[i])))
+        b = pricing.restress(book, pricing.Stress(cost_shift=float(shifts[i]), fx_shift=0.0, competitor_shift=0.0))
         tf = pricing.tier_frame(b, model)
         shocks = pricing.draw_shocks(sec.monte_carlo)        # fresh seeded draws every time
         pricing.margin_risk(b, model, tf["recommended_price"].to_numpy(), shocks)
@@ -74,7 +74,7 @@ def main() -> None:
     widget = go.FigureWidget(pricing.margin_figure(book, r0, t0, "zh-TW"))
 
     def model_and_chart(i: int = 0) -> None:
-        b = pricing.restress(book, pricing.Stress(fx_shift=float(shifts[i]) / 2))
+        b = pricing.restress(book, pricing.Stress(cost_shift=0.0, fx_shift=float(shifts[i]) / 2, competitor_shift=0.0))
         tf, risk = pricing.analyse(b, model, shocks)
         update_in_place(widget, pricing.margin_figure(b, risk, tf, "zh-TW"))
 
