@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from crossborder.core.i18n import strings_file
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from crossborder.chapters import landed
 from crossborder import scenario
+from crossborder.chapters import landed
 from crossborder.core.errors import InputError
 from crossborder.core.fmt import money
+from crossborder.core.i18n import strings_file
 
 REPORT_DATE = date(2026, 11, 29)
 

@@ -4,7 +4,6 @@ validation, the control panel and saving."""
 
 from __future__ import annotations
 
-from crossborder.core.i18n import strings_file
 import math
 import re
 from datetime import date
@@ -18,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
+from crossborder import scenario
 from crossborder.chapters import pricing
 from crossborder.core import fmt, rates
-from crossborder import scenario
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, PROJ_ROOT
+from crossborder.core.i18n import strings_file
+from crossborder.core.paths import DATA_DIR
 from crossborder.core.rates import RatesSection, StatedPair
 
 AS_OF = date(2026, 11, 29)

@@ -15,8 +15,8 @@ import yaml
 from plotly.utils import PlotlyJSONEncoder
 from scipy import stats as sps
 
-from crossborder.chapters import risk
 from crossborder import scenario
+from crossborder.chapters import risk
 from crossborder.core.errors import InputError
 from crossborder.core.fmt import money
 from crossborder.core.i18n import LANGS

@@ -47,8 +47,7 @@ scenarios), ``model_duty`` (duty, fee and VAT facts in force: every read of the 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from crossborder.core.lazy import exports
 
 # The public face, by module. Imported on first use: ``scenario.load`` imports ``landed.section`` (and so this
 # package) for every scenario, and must not pull in pandas, plotly or ipywidgets.
@@ -74,15 +73,4 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = list(_MODULE_OF)
 
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = exports(__name__, _MODULE_OF)

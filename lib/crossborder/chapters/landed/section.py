@@ -126,7 +126,7 @@ class Fee(Model):
     note: Text | None = None
 
     @model_validator(mode="after")
-    def _bounds(self) -> "Fee":
+    def _bounds(self) -> Fee:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError(f"minimum <= maximum, found minimum {self.minimum} > maximum {self.maximum}")
         return self

@@ -17,65 +17,128 @@ book, ladder, optimum; the conventions and formulas), ``model_quote`` (quotes), 
 
 from __future__ import annotations
 
-from .book import book_for, price_book
-from .charts import contribution_figure, ladder_figure, margin_figure, waterfall_figure
-from .data import (
-    COMPLIANCE_FIELDS,
-    PRODUCT_COLUMNS,
-    PRODUCTS_FILE,
-    QUOTE_FIELDS,
-    SPEC_FIELDS,
-    FxInputs,
-    fx_inputs,
-    load_products,
-)
-from .exercises import absorb_note, absorb_table, cut_note, cut_table
-from .model import (
-    PriceBook,
-    band_of,
-    build_price_book,
-    completeness,
-    contribution_curves,
-    contribution_uplift,
-    focus_model,
-    margin_at,
-    optimal_price,
-    price_at_margin,
-    quotable_models,
-    restress,
-    round_price,
-    tier_frame,
-    win_probability,
-)
-from .model_quote import Quote, below_floor_request, quote, sample_quote
-from .model_risk import MarginRisk, Shocks, analyse, draw_shocks, margin_risk
-from .model_whatif import absorbable_cost_shift, competitor_cut
-from .panel import panel
-from .present import (
-    completeness_table,
-    field_list,
-    fields_table,
-    fx_table,
-    headline,
-    headline_points,
-    not_ready_reason,
-    product_name,
-    quote_reason,
-    quote_table,
-    settings_table,
-    tier_table,
-)
-from .section import Bundle, Guardrails, MonteCarlo, Pricing, Stress, Tier, WinCurve
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "COMPLIANCE_FIELDS", "PRODUCTS_FILE", "PRODUCT_COLUMNS", "QUOTE_FIELDS", "SPEC_FIELDS", "Bundle", "FxInputs",
-    "Guardrails", "MarginRisk", "MonteCarlo", "PriceBook", "Pricing", "Quote", "Shocks", "Stress", "Tier",
-    "WinCurve", "absorb_note", "absorb_table", "absorbable_cost_shift", "analyse", "band_of", "below_floor_request",
-    "book_for", "build_price_book", "competitor_cut", "completeness", "completeness_table", "contribution_curves",
-    "contribution_figure", "contribution_uplift", "cut_note", "cut_table", "draw_shocks", "field_list",
-    "fields_table", "focus_model", "fx_inputs", "fx_table", "headline", "headline_points", "ladder_figure",
-    "load_products", "margin_at", "margin_figure", "margin_risk", "not_ready_reason", "optimal_price", "panel",
-    "price_at_margin", "price_book", "product_name", "quotable_models", "quote", "quote_reason", "quote_table",
-    "restress", "round_price", "sample_quote", "settings_table", "tier_frame", "tier_table", "waterfall_figure",
-    "win_probability",
-]
+from crossborder.core.lazy import exports
+
+if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
+    from .book import book_for, price_book
+    from .charts import contribution_figure, ladder_figure, margin_figure, waterfall_figure
+    from .data import (
+        COMPLIANCE_FIELDS,
+        PRODUCT_COLUMNS,
+        PRODUCTS_FILE,
+        QUOTE_FIELDS,
+        SPEC_FIELDS,
+        FxInputs,
+        fx_inputs,
+        load_products,
+    )
+    from .exercises import absorb_note, absorb_table, cut_note, cut_table
+    from .model import (
+        PriceBook,
+        band_of,
+        build_price_book,
+        completeness,
+        contribution_curves,
+        contribution_uplift,
+        focus_model,
+        margin_at,
+        optimal_price,
+        price_at_margin,
+        quotable_models,
+        restress,
+        round_price,
+        tier_frame,
+        win_probability,
+    )
+    from .model_quote import Quote, below_floor_request, quote, sample_quote
+    from .model_risk import MarginRisk, Shocks, analyse, draw_shocks, margin_risk
+    from .model_whatif import absorbable_cost_shift, competitor_cut
+    from .panel import panel
+    from .present import (
+        completeness_table,
+        field_list,
+        fields_table,
+        fx_table,
+        headline,
+        headline_points,
+        not_ready_reason,
+        product_name,
+        quote_reason,
+        quote_table,
+        settings_table,
+        tier_table,
+    )
+    from .section import Bundle, Guardrails, MonteCarlo, Pricing, Stress, Tier, WinCurve
+
+_EXPORTS = {
+    'book_for': 'book',
+    'price_book': 'book',
+    'contribution_figure': 'charts',
+    'ladder_figure': 'charts',
+    'margin_figure': 'charts',
+    'waterfall_figure': 'charts',
+    'COMPLIANCE_FIELDS': 'data',
+    'PRODUCT_COLUMNS': 'data',
+    'PRODUCTS_FILE': 'data',
+    'QUOTE_FIELDS': 'data',
+    'SPEC_FIELDS': 'data',
+    'FxInputs': 'data',
+    'fx_inputs': 'data',
+    'load_products': 'data',
+    'absorb_note': 'exercises',
+    'absorb_table': 'exercises',
+    'cut_note': 'exercises',
+    'cut_table': 'exercises',
+    'PriceBook': 'model',
+    'band_of': 'model',
+    'build_price_book': 'model',
+    'completeness': 'model',
+    'contribution_curves': 'model',
+    'contribution_uplift': 'model',
+    'focus_model': 'model',
+    'margin_at': 'model',
+    'optimal_price': 'model',
+    'price_at_margin': 'model',
+    'quotable_models': 'model',
+    'restress': 'model',
+    'round_price': 'model',
+    'tier_frame': 'model',
+    'win_probability': 'model',
+    'Quote': 'model_quote',
+    'below_floor_request': 'model_quote',
+    'quote': 'model_quote',
+    'sample_quote': 'model_quote',
+    'MarginRisk': 'model_risk',
+    'Shocks': 'model_risk',
+    'analyse': 'model_risk',
+    'draw_shocks': 'model_risk',
+    'margin_risk': 'model_risk',
+    'absorbable_cost_shift': 'model_whatif',
+    'competitor_cut': 'model_whatif',
+    'panel': 'panel',
+    'completeness_table': 'present',
+    'field_list': 'present',
+    'fields_table': 'present',
+    'fx_table': 'present',
+    'headline': 'present',
+    'headline_points': 'present',
+    'not_ready_reason': 'present',
+    'product_name': 'present',
+    'quote_reason': 'present',
+    'quote_table': 'present',
+    'settings_table': 'present',
+    'tier_table': 'present',
+    'Bundle': 'section',
+    'Guardrails': 'section',
+    'MonteCarlo': 'section',
+    'Pricing': 'section',
+    'Stress': 'section',
+    'Tier': 'section',
+    'WinCurve': 'section',
+}
+__getattr__, __dir__ = exports(__name__, _EXPORTS)
+
+
+__all__ = list(_EXPORTS)

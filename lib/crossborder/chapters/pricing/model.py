@@ -74,7 +74,7 @@ def completeness(products: pd.DataFrame) -> pd.DataFrame:
                                         index=products.index, dtype=object)  # None: no test value recorded
     out["lifecycle"] = products["lifecycle"]
     out["quote_ready"] = ((out["quote_score"] == 1) & products["lifecycle"].isin(QUOTABLE_LIFECYCLES)
-                          & (out["within_tolerance"] != False))
+                          & (out["within_tolerance"] != False))  # noqa: E712 - unknown (NA) counts as within
     return out[["quote_score", "spec_score", "compliance_score", "within_tolerance", "lifecycle", "quote_ready",
                 "quote_missing", "spec_missing", "compliance_missing"]]
 

@@ -61,7 +61,7 @@ class Guardrails(Model):
     stretch: float = Field(gt=0, lt=1)         # sought where value or urgency is high
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Guardrails":
+    def _ordered(self) -> Guardrails:
         if not self.floor < self.target < self.stretch:
             raise ValueError(f"floor < target < stretch (found {self.floor}, {self.target}, {self.stretch})")
         return self
@@ -117,7 +117,7 @@ class MonteCarlo(Model):
     freight_sigma: float = Field(ge=0, le=2)   # lognormal sigma of the freight rate
 
     @model_validator(mode="after")
-    def _triangle(self) -> "MonteCarlo":
+    def _triangle(self) -> MonteCarlo:
         if not self.cost_low <= self.cost_mode <= self.cost_high:
             raise ValueError(f"cost_low <= cost_mode <= cost_high (found {self.cost_low}, {self.cost_mode}, {self.cost_high})")
         return self
@@ -171,7 +171,7 @@ class Pricing(Model):
     _check_currency = field_validator("quote_currency")(_currency)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Pricing":
+    def _consistent(self) -> Pricing:
         mins = [tier.min_qty for tier in self.tiers]
         if mins[0] != 1 or any(b <= a for a, b in zip(mins, mins[1:])):
             raise ValueError(f"tiers whose min_qty starts at 1 and rises (found {mins})")

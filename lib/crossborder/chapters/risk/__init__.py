@@ -41,8 +41,7 @@ Carlo, key figures), ``present`` (tables), ``texts`` (summary, headline, talking
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from crossborder.core.lazy import exports
 
 # The public face, by module. Imported on first use: ``scenario.load`` imports ``risk.section`` (and so this
 # package) for every scenario, and must not pull in pandas, plotly or ipywidgets.
@@ -65,15 +64,4 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = list(_MODULE_OF)
 
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = exports(__name__, _MODULE_OF)

@@ -12,8 +12,19 @@ from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import t
 
 from .data import FAMILIES, text
-from .model import (BANDS, IMPACT_SCALE, LIKELIHOOD_SCALE, RATINGS, STAGES, Assessment, band, key_figures, overdue,
-                    return_period, top_risks)
+from .model import (
+    BANDS,
+    IMPACT_SCALE,
+    LIKELIHOOD_SCALE,
+    RATINGS,
+    STAGES,
+    Assessment,
+    band,
+    key_figures,
+    overdue,
+    return_period,
+    top_risks,
+)
 
 
 def family_label(family: str, lang: str) -> str:

@@ -40,7 +40,7 @@ class RiskSection(schema.Model):
     adjust: dict[str, Adjustment]                 # risk id -> re-rating
 
     @model_validator(mode="after")
-    def _tolerance_in_reach(self) -> "RiskSection":
+    def _tolerance_in_reach(self) -> RiskSection:
         if self.tolerance.loss > 100 * self.revenue:
             raise ValueError(f"a tolerance loss at most 100 x revenue ({self.revenue:g}), found {self.tolerance.loss:g}")
         return self
