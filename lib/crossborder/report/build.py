@@ -26,7 +26,7 @@ from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
 from crossborder.core.i18n import check_lang
-from crossborder.chapters.overview import market_facts
+from crossborder.scenario.facts_table import market_facts
 from crossborder.report.execute import Kernel, chapter_notebooks, execute
 from crossborder.report.html import chapter_html, chapter_title, document
 from crossborder.report.pdf import Browser, PrintError, chromium

@@ -69,7 +69,7 @@ def tier_figure(grid: pd.DataFrame, pay: Payments, lang: str, *, amount: float, 
     labels = [inst_label(i, lang) for i in insts]
     fig = theme.figure(t("payments.chart_tiers_title", lang), height=550)
     fig.update_layout(title_subtitle_text=t("payments.chart_tiers_sub", lang, amount=money(amount, CURRENCY, lang),
-                                                            tenor=tenor_days)
+                                            tenor=tenor_days)
                       + "<br>" + t("payments.faded_tier_note", lang))
     for k, (tier, g) in enumerate(grid.groupby(level="tier", sort=False)):
         g = g.droplevel("tier").reindex(insts)

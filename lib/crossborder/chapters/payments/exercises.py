@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crossborder.core.fmt import DASH, money, percent
+from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import t
 
 from .data import CURRENCY
 from .model import BreakEven
 from .present import breakeven_text, inst_label, paren, tier_label
 from .section import Payments
+
 
 def amount_table(bands: pd.DataFrame, pay: Payments, lang: str, amount: float | None = None) -> pd.DataFrame:
     """``terms_by_amount`` for display, marking the band that holds the scenario's deal."""

@@ -13,6 +13,7 @@ tenor, credit limits per customer, and ``Book``, everything the chapter reads fo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,8 +32,7 @@ from .section import Payments, Tier
 
 # ------------------------------------------------------------------------------------ instrument costs
 
-
-def horizon_pd(annual_pd, days) -> np.ndarray:
+def horizon_pd(annual_pd: float | np.ndarray, days: float | np.ndarray) -> np.ndarray:
     """Probability of default within ``days`` from an annual PD: 1 - (1 - p)^(days/365); 0 for days <= 0."""
     p = np.asarray(annual_pd, dtype=float)
     d = np.maximum(np.asarray(days, dtype=float), 0.0)
@@ -299,7 +299,6 @@ def cost_curve(instruments: pd.DataFrame, pay: Payments, pds: np.ndarray, *, tie
 
 # ------------------------------------------------------------------------------------------ amount and tenor scans
 
-
 def recommended_term(instruments: pd.DataFrame, pay: Payments, tier: str, amount: float, tenor: int) -> str:
     """The recommended term for one tier and deal (:func:`recommend_terms`); a trailing "*" marks a
     negotiation starting point (no term acceptable to both sides)."""
@@ -349,7 +348,7 @@ def terms_by_amount(instruments: pd.DataFrame, pay: Payments, *, tier: str | Non
     return pd.DataFrame(bands)
 
 
-def breakeven_by_tenor(instruments: pd.DataFrame, pay: Payments, tenors, *, tier: str | None = None,
+def breakeven_by_tenor(instruments: pd.DataFrame, pay: Payments, tenors: Iterable[int], *, tier: str | None = None,
                        amount: float | None = None) -> pd.DataFrame:
     """:func:`break_even_pd` of open account against the like-for-like LC for each tenor (days), with the
     horizon PD it implies (the chance of default over the tenor at that annual PD)."""

@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .data import CURRENCY, REASON_CODES
+from .data import REASON_CODES
 from .section import Receivables
 
 BUCKETS = ("current", "d1_30", "d31_60", "d61_90", "d91_plus")

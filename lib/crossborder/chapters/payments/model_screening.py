@@ -38,7 +38,7 @@ class KybResult:
     reason: str                 # "", or missing / length / format / checksum / component / country / no_validator
 
 
-def _validator(country: str):
+def _validator(country: str) -> ModuleType | None:
     import importlib
 
     if country in EU_VAT_COUNTRIES:
@@ -101,7 +101,7 @@ def validate_company_id(number: str | None, country: str) -> KybResult:
     return KybResult(country, raw, True, compact, name, "")
 
 
-def kyb_check(numbers, countries) -> pd.DataFrame:
+def kyb_check(numbers: Iterable[str | None], countries: Iterable[str]) -> pd.DataFrame:
     """``validate_company_id`` over aligned sequences; returns a frame with one row per number."""
     numbers, countries = list(numbers), list(countries)
     if len(numbers) != len(countries):
@@ -116,10 +116,12 @@ _HOMOGLYPHS = (("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("5
 
 
 def email_domain(email: str) -> str:
+    """The domain of an e-mail address, lower case."""
     return email.rsplit("@", 1)[-1].strip().lower()
 
 
 def site_domain(url: str | None) -> str:
+    """The host of a website address without scheme, path and "www." ("" when there is none)."""
     if not isinstance(url, str) or not url.strip():
         return ""
     host = re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/")[0]
@@ -170,7 +172,8 @@ def _lookalike(domain: str, known: tuple[str, ...], max_distance: int) -> str | 
     return None
 
 
-def fraud_signals(orders: pd.DataFrame, pay: Payments, known_domains: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+def fraud_signals(orders: pd.DataFrame, pay: Payments,
+                  known_domains: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """The checklist's signals per order (bool columns ``SIGNALS``) plus what triggered them
     (``lookalike_of``: the imitated domain; ``kyb_reason``: the offline check's finding).
 

@@ -19,7 +19,6 @@ from .section import SIGNALS, Payments, Receivables
 
 # ------------------------------------------------------------------------------------------ labels
 
-
 def inst_label(instrument: str, lang: str) -> str:
     """An instrument's display name; ids without a string (user-added rows) show as they are."""
     try:
