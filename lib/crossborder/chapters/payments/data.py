@@ -4,6 +4,7 @@ converted at. Every error names the file, line, column, what was expected and wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def load_orders(path: Path = ORDERS_FILE) -> pd.DataFrame:
     return table.set_index("order_id")
 
 
-def fx_to(currencies, as_of: date, currency: str = CURRENCY) -> pd.DataFrame:
+def fx_to(currencies: Iterable[str], as_of: date, currency: str = CURRENCY) -> pd.DataFrame:
     """Rate (``currency`` per 1 unit) for each currency, the last ECB quote on or before ``as_of``."""
     rows = []
     for ccy in sorted(set(currencies)):

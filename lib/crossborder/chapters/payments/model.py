@@ -55,7 +55,8 @@ def _check_deal(amount: float, tenor_days: int) -> None:
         raise InputError(f"tenor_days: expected whole days of credit from 0 to 720, found {tenor_days!r}")
 
 
-def _check_norm(pay: Payments, instruments: pd.DataFrame) -> None:
+def check_norm(pay: Payments, instruments: pd.DataFrame) -> None:
+    """Refuse a scenario whose market norm (``payments.market_norm``) is not an instrument in the table."""
     if pay.market_norm not in instruments.index:
         raise InputError(f"payments.market_norm: expected an instrument id from {relative(INSTRUMENTS_FILE)} "
                          f"({', '.join(instruments.index)}), found {pay.market_norm!r}")
@@ -137,7 +138,7 @@ def instrument_costs(instruments: pd.DataFrame, pay: Payments, *, amount: float 
     tenor_days = pay.deal.tenor_days if tenor_days is None else tenor_days
     tier = pay.deal.tier if tier is None else tier
     _check_deal(amount, tenor_days)
-    _check_norm(pay, instruments)
+    check_norm(pay, instruments)
     tr = _tier(pay, tier)
     p = tr.annual_pd if annual_pd is None else annual_pd
     if not (isinstance(p, (int, float, np.number)) and 0 <= p < 1):
@@ -188,7 +189,7 @@ def cost_grid(instruments: pd.DataFrame, pay: Payments, *, amount: float | None 
     amount = pay.deal.amount if amount is None else amount
     tenor_days = pay.deal.tenor_days if tenor_days is None else tenor_days
     _check_deal(amount, tenor_days)
-    _check_norm(pay, instruments)
+    check_norm(pay, instruments)
     pds = {name: tier.annual_pd for name, tier in pay.tiers.items()}
     for name, p in (pd_override or {}).items():
         _tier(pay, name)
@@ -320,7 +321,7 @@ def terms_by_amount(instruments: pd.DataFrame, pay: Payments, *, tier: str | Non
     tenor_days = pay.deal.tenor_days if tenor_days is None else tenor_days
     tier = pay.deal.tier if tier is None else tier
     _check_deal(max_amount, tenor_days)
-    _check_norm(pay, instruments)
+    check_norm(pay, instruments)
     _tier(pay, tier)
     if not 0 < step < max_amount:
         raise InputError(f"step: expected an amount in USD between 0 and max_amount ({max_amount:,.0f}), found {step!r}")

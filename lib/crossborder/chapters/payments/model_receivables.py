@@ -4,6 +4,7 @@ Pure functions over the prepared ledger (``prepare_ledger``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
@@ -31,7 +32,7 @@ def prepare_ledger(ledger: pd.DataFrame, as_of: date, fx: pd.DataFrame) -> pd.Da
     return led
 
 
-def _open_matrix(led: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
+def open_matrix(led: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
     """(dates x invoices) True where an invoice was issued and not yet paid at the date."""
     d = dates.to_numpy()[:, None]
     inv = led["invoice_date"].to_numpy()[None, :]
@@ -44,10 +45,10 @@ def _bucket_index(days_past_due: np.ndarray) -> np.ndarray:
     return np.digitize(days_past_due, [0.5, 30.5, 60.5, 90.5])
 
 
-def aging_history(led: pd.DataFrame, dates) -> pd.DataFrame:
+def aging_history(led: pd.DataFrame, dates: Iterable[date | pd.Timestamp]) -> pd.DataFrame:
     """Open receivables by aging bucket at each date (rows), in the reporting currency."""
     dates = pd.DatetimeIndex(pd.to_datetime(list(dates)))
-    open_ = _open_matrix(led, dates)
+    open_ = open_matrix(led, dates)
     dpd = (dates.to_numpy()[:, None] - led["due_date"].to_numpy()[None, :]) / np.timedelta64(1, "D")
     bucket = _bucket_index(dpd)
     amt = led["amount_rc"].to_numpy(float)[None, :]
@@ -59,7 +60,7 @@ def aging_history(led: pd.DataFrame, dates) -> pd.DataFrame:
 def aging(led: pd.DataFrame, as_of: date, by: str | None = None) -> pd.DataFrame:
     """Aging table as of ``as_of``: bucket amounts, total and overdue share; per ``by`` group if given."""
     ts = pd.Timestamp(as_of)
-    open_ = _open_matrix(led, pd.DatetimeIndex([ts]))[0]
+    open_ = open_matrix(led, pd.DatetimeIndex([ts]))[0]
     dpd = ((ts - led["due_date"]) / pd.Timedelta(days=1)).to_numpy()
     frame = pd.DataFrame({"bucket": np.array(BUCKETS)[_bucket_index(dpd)], "amount": led["amount_rc"].to_numpy(float),
                           "group": led[by].to_numpy() if by else "all"})[open_]
@@ -78,7 +79,7 @@ def aging(led: pd.DataFrame, as_of: date, by: str | None = None) -> pd.DataFrame
 
 
 def _ar(led: pd.DataFrame, ts: pd.Timestamp, current_only: bool = False) -> float:
-    open_ = _open_matrix(led, pd.DatetimeIndex([ts]))[0]
+    open_ = open_matrix(led, pd.DatetimeIndex([ts]))[0]
     if current_only:
         open_ &= led["due_date"].to_numpy() >= np.datetime64(pd.Timestamp(ts))
     return float(led["amount_rc"].to_numpy(float)[open_].sum())
@@ -175,7 +176,7 @@ def short_payments(led: pd.DataFrame, as_of: date, months: int = 12) -> pd.DataF
     ts = pd.Timestamp(as_of)
     start = ts - pd.DateOffset(months=months)
     paid = led["paid_date"].notna() & (led["paid_date"] > start) & (led["paid_date"] <= ts) & (led["short_rc"] > 0)
-    open_ = _open_matrix(led, pd.DatetimeIndex([ts]))[0] & led["reason_code"].notna().to_numpy()
+    open_ = open_matrix(led, pd.DatetimeIndex([ts]))[0] & led["reason_code"].notna().to_numpy()
     rows = []
     for code in REASON_CODES:
         sel = paid & (led["reason_code"] == code)
@@ -203,5 +204,5 @@ def receivables_kpis(led: pd.DataFrame, as_of: date, rec: Receivables) -> dict[s
         "bpdso": bp, "add": (st - bp) if np.isfinite(st) and np.isfinite(bp) else float("nan"),
         "cei": cei(led, ts - pd.DateOffset(months=3), ts), "short_paid": float(short["amount"].sum()),
         "top_reason": short["amount"].idxmax() if short["amount"].sum() > 0 else "",
-        "invoices_open": int(_open_matrix(led, pd.DatetimeIndex([ts]))[0].sum()),
+        "invoices_open": int(open_matrix(led, pd.DatetimeIndex([ts]))[0].sum()),
     }

@@ -19,9 +19,9 @@ from crossborder.scenario import Scenario
 from .charts import aging_figure, dso_figure, reasons_figure
 from .data import (CURRENCY, fx_to, invoices_file, load_customers, load_instruments, load_invoices,
                    load_orders)
-from .model import (Book, _check_norm, break_even_pd, breakeven_by_tenor, cost_grid, credit_limits,
+from .model import (Book, break_even_pd, breakeven_by_tenor, check_norm, cost_grid, credit_limits,
                     instrument_costs, known_domains, local_ledger, recommend_terms, terms_by_amount)
-from .model_receivables import (_open_matrix, aging, aging_history, dso_trend, prepare_ledger, receivables_kpis,
+from .model_receivables import (aging, aging_history, dso_trend, open_matrix, prepare_ledger, receivables_kpis,
                                 short_payments, snapshot_dates)
 from .model_screening import fraud_scores, fraud_signals, kyb_check
 from .present import (aging_table, cei_text, costs_table, headline, inst_label, kyb_table, limits_table, paren,
@@ -32,7 +32,7 @@ from .section import Payments
 def load_book(pay: Payments, as_of: date) -> Book:
     """Load the chapter's tables (the ledger from the user folder if present) as of the report date."""
     instruments = load_instruments()
-    _check_norm(pay, instruments)
+    check_norm(pay, instruments)
     path = invoices_file()
     invoices = load_invoices(path)
     try:
@@ -91,7 +91,7 @@ def receivables_view(book: Book, scn: Scenario, lang: str) -> dict[str, Any]:
     rec = pay.receivables
     led = local_ledger(book, scn.code)
     name = country_name(scn.code, lang)
-    open_now = _open_matrix(led, pd.DatetimeIndex([pd.Timestamp(book.as_of)]))[0].any() if len(led) else False
+    open_now = open_matrix(led, pd.DatetimeIndex([pd.Timestamp(book.as_of)]))[0].any() if len(led) else False
     if led.empty:
         return {"summary": t("payments.no_ledger", lang)}
     used = book.fx.loc[sorted(set(led["currency"]))]
