@@ -1,8 +1,8 @@
-import pandas as pd
 import pytest
 
-from crossborder.chapters import overview
 from crossborder import scenario
+from crossborder.chapters import overview
+from crossborder.core import registry
 from crossborder.core.errors import InputError
 
 # Every acronym and term of art the outline uses (the list and the outline's own abbreviations).
@@ -41,6 +41,13 @@ def test_terms_chart_counts_come_from_the_data():
     assert list(fig.data[0].x) == [int((g["section"] == k).sum()) for k in range(1, 11)]
     assert fig.layout.title.text.startswith("Terms of art")
     assert overview.terms_per_section_figure(g, s, "zh-TW").layout.title.text.startswith("大綱")
+
+
+def test_syllabus_sections_map_to_chapters_from_the_registry():
+    s = overview.load_syllabus()
+    assert list(s.index) == list(range(1, 11))
+    assert s.at[6, "chapter"] == "04_payments_credit" and s.at[10, "chapter"] == "00_overview"
+    assert all(s.at[n, "chapter"] == registry.chapter_for_outline(n).id for n in s.index)
 
 
 def test_panel_controls_recompute_the_chart_and_table():

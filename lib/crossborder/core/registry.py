@@ -43,15 +43,15 @@ class Chapter:
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("00_overview", "overview", None, None, (10, 1, 2, 3, 4, 5, 6, 7, 8, 9)),
-    Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 2, 9)),
+    Chapter("00_overview", "overview", None, None, (10,)),
+    Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 9)),
     Chapter("02_platform_costs", "platforms", "platforms", "Platforms", (3, 2)),
     Chapter("03_pricing", "pricing", "pricing", "Pricing", (5,)),
     Chapter("04_payments_credit", "payments", "payments", "Payments", (6,)),
     Chapter("05_fx_hedging", "fx", "fx", "FxSection", (6,)),
     Chapter("06_landed_cost_compliance", "landed", "landed", "Landed", (7,)),
     Chapter("07_funnel_kpi", "funnel", "funnel", "FunnelSection", (8, 2, 4, 9)),
-    Chapter("08_risk_map", "risk", "risk", "RiskSection", (9, 6)),
+    Chapter("08_risk_map", "risk", "risk", "RiskSection", (6, 9)),
     Chapter("09_plan_90d", "plan", "plan", "PlanSettings", (9,)),
 )
 
@@ -116,4 +116,5 @@ def chapter_for_outline(section: int) -> Chapter:
     homes = [c for c in CHAPTERS if c.outline and c.outline[0] == section]
     if homes:
         return homes[0]
-    return next(c for c in CHAPTERS if section in c.outline)
+    # no chapter has it as its home: the one that lists it earliest among its sections
+    return min((c for c in CHAPTERS if section in c.outline), key=lambda c: c.outline.index(section))

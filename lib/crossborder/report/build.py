@@ -23,13 +23,13 @@ from pathlib import Path
 import nbformat
 
 from crossborder import scenario
-from crossborder.chapters.overview import market_facts
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
 from crossborder.core.i18n import check_lang
 from crossborder.report.execute import Kernel, chapter_notebooks, execute
 from crossborder.report.html import chapter_html, chapter_title, document
 from crossborder.report.pdf import Browser, PrintError, chromium
+from crossborder.scenario.facts_table import market_facts
 
 
 @dataclass(frozen=True)

@@ -66,16 +66,15 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scipy.special import expit
 from scipy.stats import rankdata
 
-from crossborder.core import schema
-from crossborder.chapters import platforms
 from crossborder import scenario
-from crossborder.core import stats, theme
+from crossborder.chapters import platforms
+from crossborder.core import schema, stats, theme
 from crossborder.core import unit_economics as ue
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import country_name, t
-from crossborder.notebook.panel import ControlPanel
 from crossborder.core.paths import DATA_DIR, relative, user_home
 from crossborder.core.tables import Column, read_table
+from crossborder.notebook.panel import ControlPanel
 
 # --------------------------------------------------------------------------------------------- constants
 
@@ -187,7 +186,7 @@ class Scoring(schema.Model):
         return _complete(v, _SCORED_FEATURES[info.field_name], info.field_name)
 
     @model_validator(mode="after")
-    def _thresholds(self) -> "Scoring":
+    def _thresholds(self) -> Scoring:
         if self.sql_threshold < self.mql_threshold:
             raise ValueError(f"sql_threshold at least mql_threshold ({self.mql_threshold:g}), found {self.sql_threshold:g}")
         return self
@@ -494,12 +493,12 @@ class Window:
     end: pd.Timestamp
     months: int
 
-    def previous(self, months: int | None = None) -> "Window":
+    def previous(self, months: int | None = None) -> Window:
         """The window of the same length ending ``months`` (default: its own length) earlier."""
         shift = self.months if months is None else months
         return Window(self.start - pd.DateOffset(months=shift), self.end - pd.DateOffset(months=shift), self.months)
 
-    def trailing(self, months: int = TTM) -> "Window":
+    def trailing(self, months: int = TTM) -> Window:
         """The ``months`` ending where this window ends."""
         return Window(self.end - pd.DateOffset(months=months), self.end, months)
 
@@ -524,7 +523,7 @@ class Selection:
     channel: str
     window: Window
 
-    def previous(self) -> "Selection":
+    def previous(self) -> Selection:
         return replace(self, window=self.window.previous())
 
 

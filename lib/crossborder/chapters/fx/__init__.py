@@ -50,10 +50,10 @@ from scipy.special import ndtr
 from crossborder.core import rates, theme
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import t
-from crossborder.notebook.panel import ControlPanel
 from crossborder.core.schema import Model, Text, _currency
-from crossborder.scenario import save_sections
 from crossborder.core.stats import rng as make_rng
+from crossborder.notebook.panel import ControlPanel
+from crossborder.scenario import save_sections
 
 DAYS_PER_YEAR = 365
 ASC_815_BAND = (0.80, 1.25)

@@ -72,15 +72,14 @@ import plotly.graph_objects as go
 from pydantic import Field, ValidationError, model_validator
 from scipy.optimize import brentq
 
-from crossborder.core import schema
 from crossborder import scenario as scenario_mod
-from crossborder.core import stats, theme
+from crossborder.core import schema, stats, theme
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import country_name, t
-from crossborder.notebook.panel import ControlPanel
 from crossborder.core.paths import DATA_DIR, relative
 from crossborder.core.tables import Column, read_table
 from crossborder.core.unit_economics import unit_economics
+from crossborder.notebook.panel import ControlPanel
 
 CURRENCY = "USD"
 CHANNELS_FILE = DATA_DIR / "platforms.csv"
@@ -176,7 +175,7 @@ class Weights(schema.Model):
     tools: float = Field(ge=0, le=1)     # quote templates, data insight, API/ERP
 
     @model_validator(mode="after")
-    def _some_weight(self) -> "Weights":
+    def _some_weight(self) -> Weights:
         if self.fit + self.cost + self.quality + self.tools <= 0:
             raise ValueError("at least one weight above 0")
         return self
@@ -210,7 +209,7 @@ class Platforms(schema.Model):
     shortlist: int = Field(ge=1, le=6)                   # how many top-scoring channels are recommended
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Platforms":
+    def _consistent(self) -> Platforms:
         for name in ("channels", "mix_channels"):
             ids = getattr(self, name)
             dup = sorted({c for c in ids if ids.count(c) > 1})
