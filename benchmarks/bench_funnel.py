@@ -62,8 +62,8 @@ def main() -> None:
         scn = scenario.load(code)
         print(f"{code}:")
         row("  dashboard (assess: counts, economics, KPI board x 2 windows, tiers)",
-            timed(lambda: funnel.assess(scn, data, AS_OF, model=model), n))
-        db = funnel.assess(scn, data, AS_OF, model=model)
+            timed(lambda: funnel.assess(scn, data, AS_OF, channel="all", model=model), n))
+        db = funnel.assess(scn, data, AS_OF, channel="all", model=model)
         for name in ("funnel_figure", "conversion_figure", "velocity_figure", "score_figure", "calibration_figure",
                      "roc_figure", "ltv_cac_figure", "retention_figure", "board_figure"):
             fn = getattr(funnel, name)
@@ -87,7 +87,8 @@ def main() -> None:
 
     scenarios = {code: scenario.load(code) for code in data.markets()}
     row("all six markets' KPI boards (markets_board)", timed(lambda: funnel.markets_board(data, scenarios, AS_OF), n))
-    row("all-markets board figure", timed(lambda: funnel.markets_board_figure(data, scenarios, AS_OF, "en"), n))
+    row("all-markets board figure", timed(lambda: funnel.markets_board_figure(
+        data, scenarios, AS_OF, "en", currency=scenarios["DE"].exporter.home_currency), n))
 
     gen = np.random.default_rng(1)
     for size in (10_000, 100_000):

@@ -293,7 +293,7 @@ def test_a_channel_that_wins_nobody_never_pays_back(tmp_path, section):
     board = funnel.kpi_board(data, year_sel(), section)
     assert board.loc["cac", "status"] == "red" and board.loc["cac", "never"]
     assert board.loc["payback_months", "status"] == "red" and board.loc["ltv_to_cac", "status"] == "red"
-    assert funnel.fmt(e["cac"], "money", "en", never=True) == "never pays back"
+    assert funnel.kpi_text(e["cac"], "money", "en", never=True) == "never pays back"
 
 
 # ------------------------------------------------------------------------------------------------- KPIs
@@ -535,7 +535,7 @@ def test_saving_writes_a_valid_overlay(tmp_path, monkeypatch, shipped, model):
 
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
 def test_report_outputs_in_both_languages(shipped, model, lang):
-    db = funnel.assess(scenario.load("MX"), shipped, AS_OF, model=model)
+    db = funnel.assess(scenario.load("MX"), shipped, AS_OF, channel="all", model=model)
     text, key, value = funnel.headline(db, lang)
     assert key.startswith("LTV") and value == pytest.approx(db.economics.loc["all", "ltv_to_cac"], abs=0.01)
     assert ("墨西哥" if lang == "zh-TW" else "Mexico") in text
@@ -589,7 +589,7 @@ def test_separation_lists_overlapping_pairs_widest_gap_first(shipped):
 
 
 def test_volume_match_threshold_matches_the_models_expected_quotes(shipped, model):
-    db = funnel.assess(scenario.load("DE"), shipped, AS_OF, model=model)
+    db = funnel.assess(scenario.load("DE"), shipped, AS_OF, channel="all", model=model)
     s = db.section.scoring
     vm = funnel.volume_match(db)
     leads = funnel.scored_leads(shipped, db.sel, s)
@@ -623,7 +623,7 @@ def test_breakeven_retention_by_hand():
 
 def test_retention_stress_by_hand(tiny, section, model):
     sec = section.model_copy(update={"targets": {**section.targets, "ltv_to_cac": 8.5}})
-    db = funnel.assess(scenario.load("DE"), tiny, AS_OF, model=model, section=sec)
+    db = funnel.assess(scenario.load("DE"), tiny, AS_OF, channel="all", model=model, section=sec)
     st = funnel.retention_stress(db, 0.10).loc["own_site_seo"]
     # margin 900,000 a year, CAC 225,000, d = 0.1, 3 years: at r = 0.8 and at r = 0.7
     now = 900_000 * (1 + 0.8 / 1.1 + 0.8**2 / 1.1**2) / 225_000               # 9.02
@@ -663,7 +663,7 @@ def test_kpi_headroom_and_what_if_by_hand():
 
 
 def test_quote_slip_adds_days_to_the_quotes_path(tiny, section, model):
-    db = funnel.assess(scenario.load("DE"), tiny, AS_OF, model=model, section=section)
+    db = funnel.assess(scenario.load("DE"), tiny, AS_OF, channel="all", model=model, section=section)
     qs = funnel.quote_slip(db, 2.0)
     assert list(qs.index) == ["quote_turnaround_days", "inquiry_to_po_days"]
     # quote turnaround 2.8 days against 2.5: red beyond 2.5 / 0.9 = 2.78 already; inquiry to PO 90 against 100:
@@ -676,7 +676,7 @@ def test_quote_slip_adds_days_to_the_quotes_path(tiny, section, model):
 @pytest.mark.parametrize("code", ["DE", "VN"])
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
 def test_talking_points_and_workshop_outputs(shipped, model, code, lang):
-    db = funnel.assess(scenario.load(code), shipped, AS_OF, model=model)
+    db = funnel.assess(scenario.load(code), shipped, AS_OF, channel="all", model=model)
     points = funnel.headline_points(db, lang)
     assert 2 <= len(points) <= 3 and all(re.search(r"\d", p) for p in points)
     assert len(set(points)) == len(points)
