@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 import yaml
 from plotly.utils import PlotlyJSONEncoder
-from scipy import optimize, stats as sps
+from scipy import optimize
+from scipy import stats as sps
 from scipy.special import expit
 
-from crossborder.chapters import funnel
 from crossborder import scenario
+from crossborder.chapters import funnel
 from crossborder.core import unit_economics as ue
 from crossborder.core.errors import InputError
 from crossborder.core.paths import DATA_DIR

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crossborder.core.i18n import strings_file
 import json
 import math
 import re
@@ -14,9 +13,9 @@ import pytest
 import yaml
 from plotly.utils import PlotlyJSONEncoder
 
+from crossborder import scenario
 from crossborder.chapters import fx, pricing
 from crossborder.core import rates
-from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import strings_file
 

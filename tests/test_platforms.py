@@ -14,8 +14,8 @@ import yaml
 from scipy import optimize
 from scipy import stats as sps
 
-from crossborder.chapters import platforms as P
 from crossborder import scenario
+from crossborder.chapters import platforms as P
 from crossborder.core.errors import InputError
 
 DATA = P.CHANNELS_FILE

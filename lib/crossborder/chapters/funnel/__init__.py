@@ -58,8 +58,7 @@ Modules
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from crossborder.core.lazy import exports
 
 # The public face: each name and the module that defines it.
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -95,17 +94,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
-
+__getattr__, __dir__ = exports(__name__, _HOME)
 
 __all__ = [name for names in _EXPORTS.values() for name in names]

@@ -32,12 +32,12 @@ class Window:
     end: pd.Timestamp
     months: int
 
-    def previous(self, months: int | None = None) -> "Window":
+    def previous(self, months: int | None = None) -> Window:
         """The window of the same length ending ``months`` (default: its own length) earlier."""
         shift = self.months if months is None else months
         return Window(self.start - pd.DateOffset(months=shift), self.end - pd.DateOffset(months=shift), self.months)
 
-    def trailing(self, months: int = TTM) -> "Window":
+    def trailing(self, months: int = TTM) -> Window:
         """The ``months`` ending where this window ends."""
         return Window(self.end - pd.DateOffset(months=months), self.end, months)
 
@@ -62,7 +62,7 @@ class Selection:
     channel: str
     window: Window
 
-    def previous(self) -> "Selection":
+    def previous(self) -> Selection:
         return replace(self, window=self.window.previous())
 
 

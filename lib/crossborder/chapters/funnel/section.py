@@ -78,7 +78,7 @@ class Scoring(schema.Model):
         return _complete(v, _SCORED_FEATURES[info.field_name], info.field_name)
 
     @model_validator(mode="after")
-    def _thresholds(self) -> "Scoring":
+    def _thresholds(self) -> Scoring:
         if self.sql_threshold < self.mql_threshold:
             raise ValueError(f"sql_threshold at least mql_threshold ({self.mql_threshold:g}), found {self.sql_threshold:g}")
         return self

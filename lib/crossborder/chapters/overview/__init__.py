@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crossborder.core.lazy import exports
+from crossborder.scenario.facts_table import market_facts  # the cover's key assumptions, shown in chapter 00
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
     from .charts import terms_per_section_figure
@@ -46,6 +47,5 @@ _EXPORTS = {
 }
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
 
-from crossborder.scenario.facts_table import market_facts
 
-__all__ = list(_EXPORTS)
+__all__ = [*_EXPORTS, "market_facts"]
