@@ -47,7 +47,7 @@ def synthetic_data(m: int = N_MARKETS, n: int = N_CRITERIA, seed: int = 1) -> ma
     rows = [(c, o, "MFN", float(rng.choice([0, 2.5, 3.7, 5, 8])), 0.0, "illustrative", "synthetic",
              pd.Timestamp(date(2026, 1, 1)), "", "") for c in codes for o in ("TW", "VN")]
     tariffs = pd.DataFrame(rows, columns=["market", "origin", "regime", "rate", "additional", "provenance",
-                                          "source", "as_of", "note_en", "note_zh_TW"]).set_index(["market", "origin"])
+                                          "source", "as_of", "measures_en", "measures_zh_TW", "note_en", "note_zh_TW"]).set_index(["market", "origin"])
     return markets.Data(criteria, values, tariffs)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from datetime import date
 import yaml
 
 from crossborder import scenario
@@ -38,9 +39,13 @@ AIRCRAFT_B = {"speed": True, "range": True, "payload": True, "cost": False, "rel
 AIRCRAFT_C = {"A1": 0.643, "A2": 0.268, "A3": 0.613, "A4": 0.312}
 
 
+# Inside the window of the US reciprocal duty on Taiwan and Viet Nam (2025-08-07 to 2026-02-23).
+IN_RECIPROCAL_WINDOW = date(2026, 1, 10)
+
+
 @pytest.fixture(scope="module")
 def data() -> mk.Data:
-    return mk.load_data()
+    return mk.load_data(as_of=IN_RECIPROCAL_WINDOW, plants=["TW", "VN"])
 
 
 @pytest.fixture()

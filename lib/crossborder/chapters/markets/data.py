@@ -1,24 +1,28 @@
-"""The market chapter's data: criteria, candidate markets and tariffs from ``data/``, the decision matrix
-for an origin plant, and the pilot results and PMF rules read from other markets' scenarios.
+"""The market chapter's data: criteria and candidate markets from ``data/``, the duties in force on the report
+date from the dated fact store, the decision matrix for an origin plant, and the pilot results and PMF rules
+read from other markets' scenarios.
 
 ``data/criteria.csv`` describes each criterion (direction benefit/cost, unit, default weight, provenance,
-source, labels); ``data/markets.csv`` holds one row per candidate market and one column per criterion;
-``data/tariffs.csv`` holds the duty on HS 8483.40 per market *and origin*: goods made in Taiwan pay MFN
-almost everywhere, while goods made in the Vietnamese plant may qualify for an agreement's preference
-(EVFTA, CPTPP, RCEP, ATIGA, ...). The tariff criterion is therefore built for an origin plant, which is a
-parameter of the analysis.
+source, labels); ``data/markets.csv`` holds one row per candidate market and one column per criterion. The
+duty on HS 8483.40 per market *and origin* comes from ``crossborder.core.facts`` (``data/facts/markets/``),
+the same records the landed-cost chapter reads: goods made in Taiwan pay MFN almost everywhere, goods made
+in the Vietnamese plant may qualify for an agreement's preference (EVFTA, CPTPP, RCEP, ATIGA, ...), and
+additional duties (the US measures of 2025-2026) count only inside their validity windows. The tariff
+criterion is therefore built for an origin plant and a date, both parameters of the analysis.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from crossborder.core import facts
 from crossborder.core.errors import InputError
 from crossborder.core.paths import DATA_DIR, relative
 from crossborder.core.tables import Column, read_table
@@ -26,7 +30,6 @@ from crossborder.core.tables import Column, read_table
 from .section import CRITERIA_FILE, STAGES, PilotResults, PmfRules
 
 MARKETS_FILE = DATA_DIR / "markets.csv"
-TARIFFS_FILE = DATA_DIR / "tariffs.csv"
 REGIONS = ("europe", "north_america", "east_asia", "southeast_asia", "south_asia", "latin_america",
            "middle_east", "africa", "oceania")
 
@@ -73,7 +76,7 @@ def load_markets(path: Path = MARKETS_FILE, criteria: pd.DataFrame | None = None
     derived = [c for c in header if c in criteria.index and c not in needed]
     if derived:
         raise InputError(f"{where}: column '{derived[0]}': this criterion is derived (from "
-                         f"{relative(TARIFFS_FILE)} for the origin plant), expected no column for it")
+                         "the dated duties in data/facts/markets/ for the origin plant), expected no column for it")
     spec = {"market": Column(unique=True), "region": Column("choice", choices=REGIONS)}
     spec |= {c: Column("float") for c in needed}
     table = read_table(path, spec, key="market")
@@ -92,20 +95,36 @@ def _is_country(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code) is not None
 
 
-def load_tariffs(path: Path = TARIFFS_FILE) -> pd.DataFrame:
-    """Duty on the product per market and origin: ``rate`` (MFN or preference) and ``additional`` (%)."""
-    table = read_table(path, {
-        "market": Column(), "origin": Column(), "regime": Column(), "rate": Column("float", min=0, max=1000),
-        "additional": Column("float", min=0, max=1000),
-        "provenance": Column("choice", choices=("sourced", "illustrative")), "source": Column(),
-        "as_of": Column("date"), "note_en": Column(), "note_zh_TW": Column(),
-    }, key="market")
-    dup = table.duplicated(["market", "origin"])
-    if dup.any():
-        i = int(dup.idxmax())
-        raise InputError(f"{relative(path)}: line {i + 2}, columns 'market', 'origin': expected one row per "
-                         f"market and origin, found {table.at[i, 'market']}/{table.at[i, 'origin']} twice")
-    return table.set_index(["market", "origin"]).sort_index()
+def duties_on(codes: list[str], plants: list[str], on: date) -> pd.DataFrame:
+    """The duty on the product per candidate market and origin plant in force on ``on``, from the dated fact
+    store (``crossborder.core.facts``; the same records chapter 06 reads), indexed (market, origin).
+
+    ``rate`` is the conventional rate in % (MFN, or the agreement's where the rule of origin is met),
+    ``additional`` the additional duties in force on the date in % of the customs value (a surcharge on the
+    duty included), ``regime`` "MFN", the agreement or "domestic", and ``measures_en/zh_TW`` the additional
+    measures in force by name and legal basis.
+    """
+    rows = []
+    for code in codes:
+        if not facts.has_market(code):
+            raise InputError(f"{relative(facts.market_file(code))}: fact file not found; expected the duties of "
+                             f"candidate market {code} (see {relative(MARKETS_FILE)})")
+        for plant in plants:
+            d = facts.duty(code, plant, on)
+            base = d.base_rate * 100
+            source = d.preference if d.preference_applied and d.preference is not None else d.mfn
+            note = d.preference.rule_of_origin if d.preference_applied and d.preference is not None else (
+                facts.market(code).duties.origins[plant].note or d.mfn.note)
+            rows.append({
+                "market": code, "origin": plant, "regime": d.regime, "rate": base,
+                "additional": d.total * 100 - base,
+                "provenance": "sourced" if source.verified else "illustrative", "source": source.source,
+                "as_of": source.as_of,
+                "measures_en": "; ".join(f"{m.name.en} ({m.legal_basis})" for m in d.additional),
+                "measures_zh_TW": "；".join(f"{m.name.zh_TW}（{m.legal_basis}）" for m in d.additional),
+                "note_en": note.en if note else "", "note_zh_TW": note.zh_TW if note else "",
+            })
+    return pd.DataFrame(rows).set_index(["market", "origin"]).sort_index()
 
 
 @dataclass(frozen=True)
@@ -122,18 +141,21 @@ class Data:
         return self.markets["region"]
 
 
-@lru_cache(maxsize=4)
-def _load_cached(criteria_path: str, markets_path: str, tariffs_path: str, stamp: tuple) -> Data:
+@lru_cache(maxsize=8)
+def _load_cached(criteria_path: str, markets_path: str, plants: tuple[str, ...], on: date, stamp: tuple) -> Data:
     criteria = load_criteria(Path(criteria_path))
-    return Data(criteria, load_markets(Path(markets_path), criteria), load_tariffs(Path(tariffs_path)))
+    markets = load_markets(Path(markets_path), criteria)
+    return Data(criteria, markets, duties_on(list(markets.index), list(plants), on))
 
 
-def load_data(criteria_path: Path = CRITERIA_FILE, markets_path: Path = MARKETS_FILE,
-              tariffs_path: Path = TARIFFS_FILE) -> Data:
-    """Read and validate the three tables (cached until a file changes)."""
-    paths = [Path(criteria_path), Path(markets_path), Path(tariffs_path)]
+def load_data(*, as_of: date, plants: list[str], criteria_path: Path = CRITERIA_FILE,
+              markets_path: Path = MARKETS_FILE) -> Data:
+    """Read and validate the criteria and candidate markets, with the duties in force on ``as_of`` for goods
+    from each of the exporter's ``plants`` (cached until a file changes)."""
+    paths = [Path(criteria_path), Path(markets_path)]
     stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
-    return _load_cached(*(str(p) for p in paths), stamp)
+    fact_stamp = tuple(facts.market_file(c).stat().st_mtime_ns for c in facts.market_codes())
+    return _load_cached(*(str(p) for p in paths), tuple(plants), as_of, stamp + fact_stamp)
 
 
 def tariff_for_origin(data: Data, origin: str, plants: list[str], additional: bool = True) -> pd.DataFrame:
@@ -155,14 +177,16 @@ def tariff_for_origin(data: Data, origin: str, plants: list[str], additional: bo
     absent = wanted.difference(data.tariffs.index)
     if len(absent):
         code, plant = absent[0]
-        raise InputError(f"{relative(TARIFFS_FILE)}: expected a row for market {code} and origin {plant}, found none")
+        raise InputError(f"origin: expected one of the plants the duties were looked up for "
+                         f"({', '.join(sorted(set(data.tariffs.index.get_level_values('origin'))))}), found {plant!r}")
     rows = data.tariffs.loc[wanted].reset_index()
     rows["additional"] = rows["additional"] if additional else 0.0
     rows["duty"] = rows["rate"] + rows["additional"]
     rows["_plant"] = rows["origin"].map({p: i for i, p in enumerate(candidates)})
     best = rows.sort_values(["market", "duty", "_plant"], kind="stable").drop_duplicates("market")
     out = best.set_index("market").loc[codes].drop(columns="_plant")
-    out = out[["origin", "regime", "rate", "additional", "duty", "provenance", "source", "as_of", "note_en", "note_zh_TW"]]
+    out = out[["origin", "regime", "rate", "additional", "duty", "provenance", "source", "as_of", "measures_en",
+               "measures_zh_TW", "note_en", "note_zh_TW"]]
     data._memo[key] = out
     return out
 

@@ -10,7 +10,7 @@ from crossborder.core.i18n import country_name, t
 from crossborder.scenario import Scenario
 
 from .charts import acceptability_figure, radar_figure, ranking_figure, tornado_figure
-from .data import Data, load_data
+from .data import Data
 from .model import Settings, analyse, settings_of
 from .present import _label, ahp_note, pilot_table, weights_table
 from .section import METHODS, NORMALIZATIONS, SMAA_MODES, WEIGHTINGS
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from crossborder.notebook.panel import ControlPanel
 
 
-def panel(scn: Scenario, lang: str, data: Data | None = None, *, top: int) -> ControlPanel:
+def panel(scn: Scenario, lang: str, data: Data, *, top: int) -> ControlPanel:
     """JupyterLab controls: a weight slider per criterion, method, normalization, weighting mode, origin
     plant and the weight-uncertainty model; every change recomputes the ranking, radar, rank
     acceptability, tornado and pilot pick in place. "Save scenario" writes the choices to the overlay."""
@@ -28,7 +28,6 @@ def panel(scn: Scenario, lang: str, data: Data | None = None, *, top: int) -> Co
     from crossborder import scenario
     from crossborder.notebook.panel import ControlPanel
 
-    data = load_data() if data is None else data
     base = settings_of(scn)
     plants = list(scn.exporter.origin_plants)
     crit = list(data.criteria.index)
