@@ -427,7 +427,7 @@ def test_tables_and_texts_in_both_languages(analyses):
         assert value == pytest.approx(a.summary.loc[a.recommended, "cfar95"])
         assert fx.recommendation(a, lang)
     assert "新臺幣" in fx.headline(a, "zh-TW")[1] and "萬元" in fx.headline(a, "zh-TW")[1]
-    assert fx.headline(a, "en")[1].startswith("CFaR95 TWD ")
+    assert fx.headline(a, "en")[1].startswith("CFaR95 TWD\u00a0")  # core number style: a non-breaking space
     assert len(fx.exposure_table(a, "en")) == 12
 
 
