@@ -34,35 +34,54 @@ Formulas and references
   excluded, on intrinsic value and the one-sided risk they hedge (ASC 815-20-25-82).
 
 Modules: ``section`` (the scenario section ``fx``), ``data`` (a run's inputs from the scenario and the rate
-history), ``model_rates`` (pricing and simulation), ``model`` (strategies, metrics, the analysis), ``run``
-(scenario in, analysis out), ``present`` (tables and texts), ``charts`` (figures), ``panel`` (JupyterLab
-controls), ``exercises`` (the workshop's worked answers).
+history), ``model_rates`` (pricing and simulation), ``model`` (strategies, metrics, the analysis),
+``runner`` (scenario in, analysis out), ``present`` (tables and texts), ``charts`` (figures),
+``control_panel`` (JupyterLab controls), ``exercises`` (the workshop's worked answers).
 """
 
 from __future__ import annotations
 
-from .data import DAYS_PER_YEAR, Inputs, Policy, inputs, pair_history, settlement_dates
-from .exercises import COVER_OF, carry_cost, cover_curve, min_cover_search, unconfirmed_orders
-from .model import (ASC_815_BAND, BASE_LEVEL, NATURAL, NEAR_ZERO, STRATEGIES, Analysis, Outcome, analyse,
-                    cash_flow_at_risk, dollar_offset, layer_increments, min_forward_cover, recommend,
-                    run_strategies, summarize)
-from .model_rates import forward_rate, garman_kohlhagen, match_mean, simulate_bootstrap, simulate_gbm, zero_cost_cap
-from .present import (effectiveness_table, exposure_table, exposure_text, headline, market_table, pair_label,
-                      proxy_note, proxy_volatility, recommendation, strategy_label, summary_table, talking_points,
-                      unconfirmed_table)
-from .run import run
+from typing import TYPE_CHECKING
+
 from .section import FxSection, InterestRate, Layer, PolicySection, SimulationSection, Volatility
 
-# Figures and the control panel pull in plotly and ipywidgets: imported on first use, so that the scenario
-# loader (which imports the package for its section) stays quick.
-_LAZY = {
-    "cfar_cost_figure": "charts", "cover_figure": "charts", "distribution_figure": "charts", "fan_figure": "charts",
-    "history_figure": "charts", "payoff_figure": "charts",
-    "panel": "panel", "render": "panel",
+if TYPE_CHECKING:
+    from .data import DAYS_PER_YEAR, Inputs, Policy, inputs, pair_history, settlement_dates
+    from .model_rates import (forward_rate, garman_kohlhagen, match_mean, simulate_bootstrap, simulate_gbm,
+                              zero_cost_cap)
+    from .model import (ASC_815_BAND, BASE_LEVEL, NATURAL, NEAR_ZERO, STRATEGIES, Analysis, Outcome, analyse,
+                        cash_flow_at_risk, dollar_offset, layer_increments, min_forward_cover, recommend,
+                        run_strategies, summarize)
+    from .runner import run
+    from .present import (effectiveness_table, exposure_table, exposure_text, headline, market_table, pair_label,
+                          proxy_note, proxy_volatility, recommendation, strategy_label, summary_table,
+                          talking_points, unconfirmed_table)
+    from .charts import cfar_cost_figure, cover_figure, distribution_figure, fan_figure, history_figure, payoff_figure
+    from .control_panel import panel, render
+    from .exercises import COVER_OF, carry_cost, cover_curve, min_cover_search, unconfirmed_orders
+
+# Everything but the section is imported on first use: the scenario loader imports this package for its
+# section, and the model, figures and controls pull in scipy, plotly and ipywidgets.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "data": ("DAYS_PER_YEAR", "Inputs", "Policy", "inputs", "pair_history", "settlement_dates"),
+    "model_rates": ("forward_rate", "garman_kohlhagen", "match_mean", "simulate_bootstrap", "simulate_gbm",
+                    "zero_cost_cap"),
+    "model": ("ASC_815_BAND", "BASE_LEVEL", "NATURAL", "NEAR_ZERO", "STRATEGIES", "Analysis", "Outcome", "analyse",
+              "cash_flow_at_risk", "dollar_offset", "layer_increments", "min_forward_cover", "recommend",
+              "run_strategies", "summarize"),
+    "runner": ("run",),
+    "present": ("effectiveness_table", "exposure_table", "exposure_text", "headline", "market_table", "pair_label",
+                "proxy_note", "proxy_volatility", "recommendation", "strategy_label", "summary_table",
+                "talking_points", "unconfirmed_table"),
+    "charts": ("cfar_cost_figure", "cover_figure", "distribution_figure", "fan_figure", "history_figure",
+               "payoff_figure"),
+    "control_panel": ("panel", "render"),
+    "exercises": ("COVER_OF", "carry_cost", "cover_curve", "min_cover_search", "unconfirmed_orders"),
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
@@ -73,16 +92,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "DAYS_PER_YEAR", "Inputs", "Policy", "inputs", "pair_history", "settlement_dates",
-    "COVER_OF", "carry_cost", "cover_curve", "min_cover_search", "unconfirmed_orders",
-    "ASC_815_BAND", "BASE_LEVEL", "NATURAL", "NEAR_ZERO", "STRATEGIES", "Analysis", "Outcome", "analyse",
-    "cash_flow_at_risk", "dollar_offset", "layer_increments", "min_forward_cover", "recommend", "run_strategies",
-    "summarize",
-    "forward_rate", "garman_kohlhagen", "match_mean", "simulate_bootstrap", "simulate_gbm", "zero_cost_cap",
-    "effectiveness_table", "exposure_table", "exposure_text", "headline", "market_table", "pair_label", "proxy_note",
-    "proxy_volatility", "recommendation", "strategy_label", "summary_table", "talking_points", "unconfirmed_table",
-    "run",
-    "FxSection", "InterestRate", "Layer", "PolicySection", "SimulationSection", "Volatility",
-    *_LAZY,
-]
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = ["FxSection", "InterestRate", "Layer", "PolicySection", "SimulationSection", "Volatility", *_LAZY]

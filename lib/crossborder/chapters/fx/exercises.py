@@ -3,7 +3,10 @@ orders that never come."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from crossborder.core.errors import InputError
@@ -25,7 +28,7 @@ def _cover_key(strategy: str) -> str:
                          f"found {strategy!r}") from None
 
 
-def cover_curve(inp: Inputs, covers, strategy: str = "forward", **overrides) -> pd.DataFrame:
+def cover_curve(inp: Inputs, covers: ArrayLike, strategy: str = "forward", **overrides: Any) -> pd.DataFrame:
     """95 % CFaR and expected cost of ``strategy`` at each cover ratio in ``covers``: one full
     :func:`analyse` run per ratio on the same seeded paths (the curve a treasury committee reads to pick its
     hedge ratio). ``overrides`` are further :func:`analyse` arguments (volatility, method, drift, ...).
@@ -51,7 +54,7 @@ def cover_curve(inp: Inputs, covers, strategy: str = "forward", **overrides) -> 
     return out
 
 
-def min_cover_search(inp: Inputs, strategy: str = "forward", *, step: float = 1e-3, **overrides) -> float | None:
+def min_cover_search(inp: Inputs, strategy: str = "forward", *, step: float = 1e-3, **overrides: Any) -> float | None:
     """The smallest cover ratio of ``strategy`` whose 95 % CFaR is within the scenario's tolerance, found by
     bisection over full model runs to within ``step``; 0 when no cover is needed, None when even full cover
     misses the tolerance.

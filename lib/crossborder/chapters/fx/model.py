@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from crossborder.core import rates
@@ -60,7 +61,8 @@ class Outcome:
 
 
 def run_strategies(paths: np.ndarray, spot: float, years: np.ndarray, r_domestic: float, r_foreign: float,
-                   vol: float, receivables, payables, policy: Policy, strategies=STRATEGIES) -> tuple[dict[str, Outcome], dict[str, np.ndarray]]:
+                   vol: float, receivables: ArrayLike, payables: ArrayLike, policy: Policy,
+                   strategies: tuple[str, ...] = STRATEGIES) -> tuple[dict[str, Outcome], dict[str, np.ndarray]]:
     """Every strategy on the same simulated ``paths`` (months, paths). Returns outcomes and the strikes.
 
     Home-currency receipts per month m (R receivables, P payables, N = R - P, S the simulated rate, F the
@@ -156,14 +158,14 @@ def run_strategies(paths: np.ndarray, spot: float, years: np.ndarray, r_domestic
 
 # ============================================================================================ metrics
 
-def cash_flow_at_risk(totals, budget_total: float, level: float = BASE_LEVEL) -> float:
+def cash_flow_at_risk(totals: ArrayLike, budget_total: float, level: float = BASE_LEVEL) -> float:
     """CFaR at ``level``: receipts at the budget rate minus the (1 - level) quantile of simulated receipts."""
     if not 0 < level < 1:
         raise InputError(f"level: expected a confidence level between 0 and 1 (e.g. 0.95), found {level!r}")
     return float(budget_total - np.quantile(np.asarray(totals, dtype=float), 1 - level))
 
 
-def dollar_offset(hedge_change, item_change, threshold: float) -> np.ndarray:
+def dollar_offset(hedge_change: ArrayLike, item_change: ArrayLike, threshold: float) -> np.ndarray:
     """Dollar-offset ratio -hedge / item per path; NaN where |item change| <= ``threshold`` (undefined)."""
     hedge = np.asarray(hedge_change, dtype=float)
     item = np.asarray(item_change, dtype=float)
@@ -171,7 +173,7 @@ def dollar_offset(hedge_change, item_change, threshold: float) -> np.ndarray:
         return np.where(np.abs(item) > threshold, -hedge / item, np.nan)
 
 
-def min_forward_cover(unhedged_totals, fully_hedged_total: float, budget_total: float, tolerance: float,
+def min_forward_cover(unhedged_totals: ArrayLike, fully_hedged_total: float, budget_total: float, tolerance: float,
                       level: float = BASE_LEVEL) -> float | None:
     """Smallest forward cover ratio h whose CFaR at ``level`` is within ``tolerance`` x budget receipts.
 

@@ -6,6 +6,7 @@ Pure: arrays and numbers in, arrays out.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from crossborder.core import rates
@@ -23,7 +24,7 @@ def _array(value, name: str) -> np.ndarray:
     return out
 
 
-def forward_rate(spot, years, r_domestic, r_foreign) -> np.ndarray:
+def forward_rate(spot: ArrayLike, years: ArrayLike, r_domestic: ArrayLike, r_foreign: ArrayLike) -> np.ndarray:
     """Outright forward by covered interest parity: F = S exp((r_d - r_f) T), broadcasting over arrays."""
     s, tt = _array(spot, "spot"), _array(years, "years")
     rd, rf = _array(r_domestic, "r_domestic"), _array(r_foreign, "r_foreign")
@@ -49,7 +50,8 @@ def _gk(s, k, tt, rd, rf, v, sign: float) -> np.ndarray:
     return np.where(degenerate, intrinsic, price)
 
 
-def garman_kohlhagen(spot, strike, years, r_domestic, r_foreign, vol, kind: str = "call") -> np.ndarray:
+def garman_kohlhagen(spot: ArrayLike, strike: ArrayLike, years: ArrayLike, r_domestic: ArrayLike,
+                     r_foreign: ArrayLike, vol: ArrayLike, kind: str = "call") -> np.ndarray:
     """Garman-Kohlhagen price of a European FX option, in domestic units per 1 foreign unit of notional.
 
     ``kind`` is "call" (right to buy the foreign currency at ``strike``) or "put" (right to sell it: an
@@ -71,7 +73,8 @@ def garman_kohlhagen(spot, strike, years, r_domestic, r_foreign, vol, kind: str 
     return _gk(s, k, tt, rd, rf, v, 1.0 if kind == "call" else -1.0)
 
 
-def zero_cost_cap(spot, floor, years, r_domestic, r_foreign, vol, margin: float = 0.0) -> np.ndarray:
+def zero_cost_cap(spot: ArrayLike, floor: ArrayLike, years: ArrayLike, r_domestic: float, r_foreign: float,
+                  vol: float, margin: float = 0.0) -> np.ndarray:
     """The call strike of a zero-cost collar: sold call premium = bought put premium x (1 + bank margin).
 
     Solved by bisection on log-strike (the call price falls monotonically in the strike) to a relative
@@ -113,7 +116,7 @@ def _check_sim(spot: float, years: np.ndarray, vol: float, paths: int) -> np.nda
     return years
 
 
-def simulate_gbm(spot: float, years, vol: float, drift: float, paths: int, seed: int | None) -> np.ndarray:
+def simulate_gbm(spot: float, years: ArrayLike, vol: float, drift: float, paths: int, seed: int | None) -> np.ndarray:
     """Rates at each settlement time under GBM with arithmetic drift ``drift``: array (months, paths)."""
     years = _check_sim(spot, years, vol, paths)
     dt = np.diff(np.r_[0.0, years])[:, None]
@@ -122,8 +125,8 @@ def simulate_gbm(spot: float, years, vol: float, drift: float, paths: int, seed:
     return spot * np.exp(np.cumsum(steps, axis=0))
 
 
-def simulate_bootstrap(spot: float, years, vol: float, drift: float, returns, block_days: int, paths: int,
-                       seed: int | None, periods_per_year: int = rates.TRADING_DAYS) -> np.ndarray:
+def simulate_bootstrap(spot: float, years: ArrayLike, vol: float, drift: float, returns: ArrayLike, block_days: int,
+                       paths: int, seed: int | None, periods_per_year: int = rates.TRADING_DAYS) -> np.ndarray:
     """Rates at each settlement time from a moving-block bootstrap of daily log ``returns``.
 
     Each month draws ceil(days / block_days) blocks of consecutive historical days (days = month length x
@@ -158,7 +161,7 @@ def simulate_bootstrap(spot: float, years, vol: float, drift: float, returns, bl
     return spot * np.exp(np.cumsum(steps, axis=0))
 
 
-def match_mean(paths: np.ndarray, spot: float, years, drift: float) -> np.ndarray:
+def match_mean(paths: np.ndarray, spot: float, years: ArrayLike, drift: float) -> np.ndarray:
     """Scale each settlement's simulated rates so their sample mean is exactly S0 exp(drift x t).
 
     Moment matching (Boyle, Broadie & Glasserman, J. Econ. Dyn. Control 21, 1997): strategies linear in the

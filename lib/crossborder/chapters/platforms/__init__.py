@@ -56,34 +56,52 @@ channels not at a bound (Karush-Kuhn-Tucker conditions); the multiplier is found
 finder and every spend follows in closed form.
 
 Modules: ``section`` (the scenario section ``platforms``), ``data`` (``data/platforms.csv``), ``model``
-(economics, selection, uncertainty, the analysis), ``model_mix`` (the budget mix), ``run`` (scenario in,
-analysis out), ``present`` (tables and texts), ``charts`` (figures), ``panel`` (JupyterLab controls),
-``exercises`` (the workshop's worked answers).
+(economics, selection, uncertainty, the analysis), ``model_mix`` (the budget mix), ``runner`` (scenario in,
+analysis out), ``present`` (tables and texts), ``charts`` (figures), ``control_panel`` (JupyterLab
+controls), ``exercises`` (the workshop's worked answers).
 """
 
 from __future__ import annotations
 
-from .data import CHANNELS_FILE, COLUMNS, CURRENCY, FOCUSES, KINDS, load_channels
-from .exercises import PARITY_FIELDS, budget_note, challenger, parity_factor, parity_note, parity_table
-from .model import (YEAR, Analysis, acquisition_spend, analyse_market, beat_probability, budget_for_return,
-                    channel_economics, cost_per_po, first_year_leads, focus_of, market_inputs, qualified_per_month,
-                    ramp_weights, selection_scores, timeline, tornado, triangular, updated)
-from .model_mix import BudgetReturn, Response, allocate, equal_split, mix_response, optimise_mix
-from .present import (PAYBACK_SHOWN, channel_table, cost_table, headline, headline_points, html_table,
-                      markdown_html, mix_table, payback_text, recommendation, selection_table, spaced, worked_example)
-from .run import analyse
+from typing import TYPE_CHECKING
+
 from .section import CRITERIA, MonteCarlo, Platforms, Weights
 
-# Figures and the control panel pull in plotly and ipywidgets: imported on first use, so that the scenario
-# loader (which imports the package for its section) stays quick.
-_LAZY = {
-    "KIND_COLOURS": "charts", "cost_figure": "charts", "cumulative_figure": "charts", "mix_figure": "charts",
-    "score_figure": "charts", "tornado_figure": "charts",
-    "panel": "panel",
+if TYPE_CHECKING:
+    from .data import CHANNELS_FILE, COLUMNS, CURRENCY, FOCUSES, KINDS, load_channels
+    from .model_mix import BudgetReturn, Response, allocate, equal_split, mix_response, optimise_mix
+    from .model import (YEAR, Analysis, acquisition_spend, analyse_market, beat_probability, budget_for_return,
+                        channel_economics, cost_per_po, first_year_leads, focus_of, market_inputs,
+                        qualified_per_month, ramp_weights, selection_scores, timeline, tornado, triangular, updated)
+    from .runner import analyse
+    from .present import (PAYBACK_SHOWN, channel_table, cost_table, headline, headline_points, html_table,
+                          markdown_html, mix_table, payback_text, recommendation, selection_table, spaced,
+                          worked_example)
+    from .charts import KIND_COLOURS, cost_figure, cumulative_figure, mix_figure, score_figure, tornado_figure
+    from .control_panel import panel
+    from .exercises import PARITY_FIELDS, budget_note, challenger, parity_factor, parity_note, parity_table
+
+# Everything but the section is imported on first use: the scenario loader imports this package for its
+# section, and the model, figures and controls pull in scipy, plotly and ipywidgets.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "data": ("CHANNELS_FILE", "COLUMNS", "CURRENCY", "FOCUSES", "KINDS", "load_channels"),
+    "model_mix": ("BudgetReturn", "Response", "allocate", "equal_split", "mix_response", "optimise_mix"),
+    "model": ("YEAR", "Analysis", "acquisition_spend", "analyse_market", "beat_probability", "budget_for_return",
+              "channel_economics", "cost_per_po", "first_year_leads", "focus_of", "market_inputs",
+              "qualified_per_month", "ramp_weights", "selection_scores", "timeline", "tornado", "triangular",
+              "updated"),
+    "runner": ("analyse",),
+    "present": ("PAYBACK_SHOWN", "channel_table", "cost_table", "headline", "headline_points", "html_table",
+                "markdown_html", "mix_table", "payback_text", "recommendation", "selection_table", "spaced",
+                "worked_example"),
+    "charts": ("KIND_COLOURS", "cost_figure", "cumulative_figure", "mix_figure", "score_figure", "tornado_figure"),
+    "control_panel": ("panel",),
+    "exercises": ("PARITY_FIELDS", "budget_note", "challenger", "parity_factor", "parity_note", "parity_table"),
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
@@ -94,16 +112,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "CHANNELS_FILE", "COLUMNS", "CURRENCY", "FOCUSES", "KINDS", "load_channels",
-    "PARITY_FIELDS", "budget_note", "challenger", "parity_factor", "parity_note", "parity_table",
-    "YEAR", "Analysis", "acquisition_spend", "analyse_market", "beat_probability", "budget_for_return",
-    "channel_economics", "cost_per_po", "first_year_leads", "focus_of", "market_inputs", "qualified_per_month",
-    "ramp_weights", "selection_scores", "timeline", "tornado", "triangular", "updated",
-    "BudgetReturn", "Response", "allocate", "equal_split", "mix_response", "optimise_mix",
-    "PAYBACK_SHOWN", "channel_table", "cost_table", "headline", "headline_points", "html_table", "markdown_html",
-    "mix_table", "payback_text", "recommendation", "selection_table", "spaced", "worked_example",
-    "analyse",
-    "CRITERIA", "MonteCarlo", "Platforms", "Weights",
-    *_LAZY,
-]
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = ["CRITERIA", "MonteCarlo", "Platforms", "Weights", *_LAZY]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from pydantic import ValidationError
 from scipy.optimize import brentq
@@ -67,19 +68,21 @@ def market_inputs(channels: pd.DataFrame, section: Platforms, where: str = "scen
 
 # ------------------------------------------------------------------------------------------- formulas
 
-def acquisition_spend(setup, membership_per_year, ads_per_month, other_per_year) -> np.ndarray:
+def acquisition_spend(setup: ArrayLike, membership_per_year: ArrayLike, ads_per_month: ArrayLike,
+                      other_per_year: ArrayLike) -> np.ndarray:
     """First-year spend to stay on a channel: set-up + membership + 12 x ads + other."""
     return (np.asarray(setup, float) + np.asarray(membership_per_year, float)
             + YEAR * np.asarray(ads_per_month, float) + np.asarray(other_per_year, float))
 
 
-def qualified_per_month(inquiries_per_month, reach, spam_share, qualified_share) -> np.ndarray:
+def qualified_per_month(inquiries_per_month: ArrayLike, reach: ArrayLike, spam_share: ArrayLike,
+                        qualified_share: ArrayLike) -> np.ndarray:
     """Qualified inquiries a month at full run rate: inquiries x reach x (1 - spam) x qualified share."""
     return (np.asarray(inquiries_per_month, float) * np.asarray(reach, float)
             * (1 - np.asarray(spam_share, float)) * np.asarray(qualified_share, float))
 
 
-def ramp_weights(ramp_months, months) -> np.ndarray:
+def ramp_weights(ramp_months: ArrayLike, months: ArrayLike) -> np.ndarray:
     """Share of the full run rate reached in month t: min(1, t / ramp) for t >= 1, 0 before month 1.
 
     Element-wise with numpy broadcasting (callers arrange the axes); a ramp of 0 means full rate from month 1.
@@ -91,13 +94,14 @@ def ramp_weights(ramp_months, months) -> np.ndarray:
     return np.where(m >= 1, w, 0.0)
 
 
-def first_year_leads(qualified_pm, ramp_months) -> np.ndarray:
+def first_year_leads(qualified_pm: ArrayLike, ramp_months: ArrayLike) -> np.ndarray:
     """Qualified inquiries in months 1..12: q x sum of the ramp weights."""
     ramp = np.asarray(ramp_months, float)[..., None]
     return np.asarray(qualified_pm, float) * ramp_weights(ramp, np.arange(1, YEAR + 1)).sum(axis=-1)
 
 
-def cost_per_po(spend, leads, conversion, commission, order_value) -> np.ndarray:
+def cost_per_po(spend: ArrayLike, leads: ArrayLike, conversion: ArrayLike, commission: ArrayLike,
+                order_value: ArrayLike) -> np.ndarray:
     """Cost per first PO = spend / (leads x conversion) + commission x order value; +inf where no PO is won."""
     won = np.asarray(leads, float) * np.asarray(conversion, float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -202,7 +206,7 @@ def selection_scores(inputs: pd.DataFrame, economics: pd.DataFrame, weights: Wei
     return out
 
 
-def triangular(rng: np.random.Generator, low, mode, high, size: int) -> np.ndarray:
+def triangular(rng: np.random.Generator, low: ArrayLike, mode: ArrayLike, high: ArrayLike, size: int) -> np.ndarray:
     """Draws (size, n) from triangular distributions (low, mode, high); a zero-width range returns its point."""
     a, c, b = (np.asarray(v, float) for v in (low, mode, high))
     flat = b <= a

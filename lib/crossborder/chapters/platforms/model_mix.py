@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 from scipy.optimize import brentq
 
@@ -23,13 +24,13 @@ class Response:
     k: np.ndarray           # curvature
     value: np.ndarray       # objective units per qualified inquiry (1, or expected gross profit)
 
-    def leads(self, x) -> np.ndarray:
+    def leads(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             curve = self.ref_leads * -np.expm1(-self.k * x / self.ref_spend) / -np.expm1(-self.k)
         return np.where(self.ref_spend > 0, curve, self.ref_leads)
 
-    def marginal(self, x) -> np.ndarray:
+    def marginal(self, x: ArrayLike) -> np.ndarray:
         """d value / d spend (objective units per extra dollar)."""
         x = np.asarray(x, float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -37,11 +38,11 @@ class Response:
                      * np.exp(-self.k * x / self.ref_spend))
         return np.where(self.ref_spend > 0, slope, 0.0)
 
-    def objective(self, x) -> float:
+    def objective(self, x: ArrayLike) -> float:
         return float(np.sum(self.value * self.leads(x)))
 
 
-def allocate(response: Response, budget: float, low, high) -> np.ndarray:
+def allocate(response: Response, budget: float, low: ArrayLike, high: ArrayLike) -> np.ndarray:
     """Spend per channel maximising sum(value x leads) with low <= x <= high and sum(x) <= budget.
 
     Equal marginal returns (KKT): x_i(lam) = clip(ln(slope_i(0) / lam) / b_i, low_i, high_i), b_i = k_i / A_i;
@@ -72,7 +73,7 @@ def allocate(response: Response, budget: float, low, high) -> np.ndarray:
     return np.clip(x * min(1.0, budget / x.sum()) if x.sum() > budget else x, lo, hi)
 
 
-def equal_split(budget: float, low, high) -> np.ndarray:
+def equal_split(budget: float, low: ArrayLike, high: ArrayLike) -> np.ndarray:
     """The naive split: every channel gets its minimum, the rest is shared equally (capped at the maximums)."""
     lo, hi = np.asarray(low, float), np.asarray(high, float)
     return np.minimum(lo + max(budget - lo.sum(), 0.0) / len(lo), hi)

@@ -17,7 +17,7 @@ from crossborder.scenario import Scenario
 from .charts import cost_figure, cumulative_figure, mix_figure, score_figure, tornado_figure
 from .data import load_channels
 from .present import cost_table, html_table, markdown_html, mix_table, recommendation, selection_table
-from .run import analyse
+from .runner import analyse
 from .section import CRITERIA
 
 # -------------------------------------------------------------------------------------------- controls
