@@ -305,9 +305,9 @@ def test_twd_history_is_a_labelled_ecb_proxy_never_generated(analyses):
     ecb = rates.ecb_table()
     h = a.inputs.history
     assert np.allclose(h.to_numpy(), (ecb.loc[h.index, "USD"] / ecb.loc[h.index, "EUR"]).to_numpy())
-    fig = fx.history_figure(a.inputs, "en")
+    fig = fx.history_figure(a.inputs, "en", years=5, window=63)
     assert "Proxy pair" in fig.layout.title.text and "USD per EUR" in fig.layout.title.text
-    assert "代理幣對" in fx.history_figure(a.inputs, "zh-TW").layout.title.text
+    assert "代理幣對" in fx.history_figure(a.inputs, "zh-TW", years=5, window=63).layout.title.text
 
 
 def test_user_csv_replaces_the_proxy_and_calibrates_volatility(tmp_path, monkeypatch):
@@ -443,7 +443,7 @@ def test_figures_have_titles_axes_and_language(analyses):
     a = analyses["DE"]
     for lang, word in (("en", "EUR"), ("zh-TW", "歐元")):
         for fig in (fx.fan_figure(a, lang), fx.distribution_figure(a, lang), fx.cfar_cost_figure(a, lang),
-                    fx.payoff_figure(a, lang), fx.history_figure(a.inputs, lang)):
+                    fx.payoff_figure(a, lang), fx.history_figure(a.inputs, lang, years=5, window=63)):
             assert fig.layout.title.text and fig.layout.width == 660 or fig.layout.template.layout.width == 660
             assert len(fig.data) >= 2
         assert word in fx.fan_figure(a, lang).layout.yaxis.title.text

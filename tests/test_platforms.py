@@ -394,7 +394,7 @@ def test_worked_example_repeats_the_tables_numbers(channels):
 
 def test_focus_channel_parameter_is_checked(channels):
     a = P.analyse(scenario.load("DE"), channels)
-    assert P.focus_of(a) == a.shortlist[0] and P.focus_of(a, "g2") == "g2"
+    assert P.focus_of(a, "") == a.shortlist[0] and P.focus_of(a, "g2") == "g2"
     with pytest.raises(InputError, match=r"focus_channel: expected one of the compared channels .* found 'amazon'"):
         P.focus_of(a, "amazon")
 

@@ -15,7 +15,7 @@ from .model import Analysis
 from .present import _millions, _rate, pair_label, strategy_label
 
 
-def history_figure(inp: Inputs, lang: str, *, years: int = 5, window: int = 63) -> go.Figure:
+def history_figure(inp: Inputs, lang: str, *, years: int, window: int) -> go.Figure:
     """The pair's history (or the proxy pair's, labelled as such) with its rolling realised volatility and
     the scenario's volatility for reference."""
     if inp.history is None:

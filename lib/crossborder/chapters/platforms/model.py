@@ -313,7 +313,7 @@ class Analysis:
         return self.labels[channel][lang]
 
 
-def focus_of(a: Analysis, channel: str = "", where: str = "focus_channel") -> str:
+def focus_of(a: Analysis, channel: str, where: str = "focus_channel") -> str:
     """The channel to look at closely: ``channel`` if given (checked), else the top-ranked one."""
     if not channel:
         return a.shortlist[0]
