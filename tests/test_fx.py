@@ -304,9 +304,9 @@ def test_twd_history_is_a_labelled_ecb_proxy_never_generated(analyses):
     ecb = rates.ecb_table()
     h = a.inputs.history
     assert np.allclose(h.to_numpy(), (ecb.loc[h.index, "USD"] / ecb.loc[h.index, "EUR"]).to_numpy())
-    fig = fx.history_figure(a.inputs, "en")
+    fig = fx.history_figure(a.inputs, "en", years=5, window=63)
     assert "Proxy pair" in fig.layout.title.text and "USD per EUR" in fig.layout.title.text
-    assert "代理幣對" in fx.history_figure(a.inputs, "zh-TW").layout.title.text
+    assert "代理幣對" in fx.history_figure(a.inputs, "zh-TW", years=5, window=63).layout.title.text
 
 
 def test_user_csv_replaces_the_proxy_and_calibrates_volatility(tmp_path, monkeypatch):
@@ -426,7 +426,7 @@ def test_tables_and_texts_in_both_languages(analyses):
         assert value == pytest.approx(a.summary.loc[a.recommended, "cfar95"])
         assert fx.recommendation(a, lang)
     assert "新臺幣" in fx.headline(a, "zh-TW")[1] and "萬元" in fx.headline(a, "zh-TW")[1]
-    assert fx.headline(a, "en")[1].startswith("CFaR95 TWD ")
+    assert fx.headline(a, "en")[1].startswith("CFaR95 TWD\u00a0")  # core number style: a non-breaking space
     assert len(fx.exposure_table(a, "en")) == 12
 
 
@@ -442,7 +442,7 @@ def test_figures_have_titles_axes_and_language(analyses):
     a = analyses["DE"]
     for lang, word in (("en", "EUR"), ("zh-TW", "歐元")):
         for fig in (fx.fan_figure(a, lang), fx.distribution_figure(a, lang), fx.cfar_cost_figure(a, lang),
-                    fx.payoff_figure(a, lang), fx.history_figure(a.inputs, lang)):
+                    fx.payoff_figure(a, lang), fx.history_figure(a.inputs, lang, years=5, window=63)):
             assert fig.layout.title.text and fig.layout.width == 660 or fig.layout.template.layout.width == 660
             assert len(fig.data) >= 2
         assert word in fx.fan_figure(a, lang).layout.yaxis.title.text
