@@ -18,11 +18,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-
 from timing import timed  # benchmarks/timing.py
 
-from crossborder.chapters import funnel
 from crossborder import scenario
+from crossborder.chapters import funnel
 
 AS_OF = date(2026, 11, 29)
 

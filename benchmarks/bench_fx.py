@@ -17,8 +17,8 @@ import sys
 import time
 from datetime import date
 
-from crossborder.chapters import fx
 from crossborder import scenario
+from crossborder.chapters import fx
 
 AS_OF = date(2026, 11, 29)
 

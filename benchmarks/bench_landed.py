@@ -13,8 +13,8 @@ from datetime import date
 
 import numpy as np
 
-from crossborder.chapters import landed
 from crossborder import scenario
+from crossborder.chapters import landed
 
 AS_OF = date(2026, 11, 29)
 

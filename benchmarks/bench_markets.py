@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from crossborder.chapters import markets
 from crossborder import scenario
+from crossborder.chapters import markets
 
 N_MARKETS, N_CRITERIA, SAMPLES, RUNS = 50, 12, 2000, 30
 TARGET_MS = 50.0

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from crossborder.chapters import payments as P
 from crossborder import scenario
+from crossborder.chapters import payments as P
 from crossborder.core import stats
 
 AS_OF = date(2026, 11, 29)

@@ -50,8 +50,8 @@ def main() -> None:
 
     import holidays
 
-    from crossborder.chapters import plan
     from crossborder import scenario
+    from crossborder.chapters import plan
 
     print(f"user folder: {home}  (holidays {holidays.__version__})")
     scn = scenario.load("DE")

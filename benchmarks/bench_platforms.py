@@ -16,8 +16,8 @@ import os
 import statistics
 import time
 
-from crossborder.chapters import platforms
 from crossborder import scenario
+from crossborder.chapters import platforms
 
 TARGET_MS = 50.0
 

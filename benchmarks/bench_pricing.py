@@ -24,8 +24,8 @@ from datetime import date
 import numpy as np
 import plotly.graph_objects as go
 
-from crossborder.chapters import pricing
 from crossborder import scenario
+from crossborder.chapters import pricing
 from crossborder.notebook.panel import update_in_place
 
 TARGET_MS = 50.0

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from datetime import date
 import yaml
 
 from crossborder import scenario

@@ -14,9 +14,9 @@ import yaml
 from scipy import optimize
 from scipy import stats as sps
 
+from crossborder import scenario
 from crossborder.chapters import platforms as P
 from crossborder.chapters.platforms import model as platforms_model
-from crossborder import scenario
 from crossborder.core import fmt
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import country_in_text

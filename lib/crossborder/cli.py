@@ -150,12 +150,9 @@ def cmd_workshop_serve(args: argparse.Namespace) -> int:
 
     notebook = None
     if args.chapter:
-        from crossborder.report.execute import chapter_notebooks
+        from crossborder.core import registry
 
-        found = chapter_notebooks([args.chapter])
-        if not found:
-            raise InputError(f"chapter: expected a chapter number or name such as 00 or 08_risk_map, found {args.chapter!r}")
-        notebook = found[0].name
+        notebook = registry.select([args.chapter], "chapter")[0].notebook
     port = args.port or workshop.free_port()
     print(f"Serving the workbook as apps on http://127.0.0.1:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
     try:

@@ -87,17 +87,17 @@ def by_package(package: str) -> Chapter:
     raise InputError(f"chapter package: expected one of {', '.join(c.package for c in CHAPTERS)}, found {package!r}")
 
 
-def select(names: list[str] | None) -> list[Chapter]:
+def select(names: list[str] | None, where: str = "--only") -> list[Chapter]:
     """Chapters named by id or number (``07`` or ``07_funnel_kpi``), in order; all when ``names`` is None.
 
     An empty list or an unknown name is refused with the valid choices."""
     if names is None:
         return list(CHAPTERS)
     if not names or any(not str(n).strip() for n in names):
-        raise InputError(f"--only: expected chapter numbers or ids such as 01,07, found {','.join(map(str, names))!r}")
+        raise InputError(f"{where}: expected chapter numbers or ids such as 01,07, found {','.join(map(str, names))!r}")
     unknown = [n for n in names if not any(n in (c.id, c.number) for c in CHAPTERS)]
     if unknown:
-        raise InputError(f"--only: unknown chapter {', '.join(map(repr, unknown))}; "
+        raise InputError(f"{where}: unknown chapter {', '.join(map(repr, unknown))}; "
                          f"expected numbers or ids of: {', '.join(ids())}")
     return [c for c in CHAPTERS if any(n in (c.id, c.number) for n in names)]
 

@@ -26,6 +26,7 @@ from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
 from crossborder.core.i18n import check_lang
+from crossborder.core.paths import notebooks_dir
 from crossborder.report.execute import Kernel, chapter_notebooks, execute
 from crossborder.report.html import chapter_html, chapter_title, document
 from crossborder.report.pdf import Browser, PrintError, chromium
@@ -142,7 +143,7 @@ def plan(markets: list[str], langs: list[str], as_of: date, out_root: Path, only
         scenario.load(code)  # a missing or invalid scenario fails here, naming its file and key
     notebooks = chapter_notebooks(only)
     if not notebooks:
-        raise InputError(f"--only: expected notebook names such as 00 or 00_overview, found {only!r}")
+        raise InputError(f"--only: none of the chapters {only!r} has a notebook in {notebooks_dir()}")
     chromium()  # fail early, with what to install, if there is no browser
     return [Job(code, tuple(dict.fromkeys(langs)), as_of, out_root, tuple(notebooks)) for code in dict.fromkeys(codes)]
 

@@ -126,7 +126,7 @@ class Kernel:
 
 
 def chapter_notebooks(names: list[str] | None = None) -> list[Path]:
-    """The chapters' notebooks in registry order, optionally only those named (``07`` or ``07_funnel_kpi``).
+    """The chapters' notebooks in registry order, optionally only those named by number or id.
 
     An unknown or empty name is refused (InputError) with the chapters that exist."""
     folder = notebooks_dir()

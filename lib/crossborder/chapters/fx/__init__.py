@@ -43,22 +43,49 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crossborder.core.lazy import exports
+
 from .section import FxSection, InterestRate, Layer, PolicySection, SimulationSection, Volatility
 
 if TYPE_CHECKING:
-    from .data import DAYS_PER_YEAR, Inputs, Policy, inputs, pair_history, settlement_dates
-    from .model_rates import (forward_rate, garman_kohlhagen, match_mean, simulate_bootstrap, simulate_gbm,
-                              zero_cost_cap)
-    from .model import (ASC_815_BAND, BASE_LEVEL, NATURAL, NEAR_ZERO, STRATEGIES, Analysis, Outcome, analyse,
-                        cash_flow_at_risk, dollar_offset, layer_increments, min_forward_cover, recommend,
-                        run_strategies, summarize)
-    from .runner import run
-    from .present import (effectiveness_table, exposure_table, exposure_text, headline, market_table, pair_label,
-                          proxy_note, proxy_volatility, recommendation, strategy_label, summary_table,
-                          talking_points, unconfirmed_table)
     from .charts import cfar_cost_figure, cover_figure, distribution_figure, fan_figure, history_figure, payoff_figure
     from .control_panel import panel, render
+    from .data import DAYS_PER_YEAR, Inputs, Policy, inputs, pair_history, settlement_dates
     from .exercises import COVER_OF, carry_cost, cover_curve, min_cover_search, unconfirmed_orders
+    from .model import (
+        ASC_815_BAND,
+        BASE_LEVEL,
+        NATURAL,
+        NEAR_ZERO,
+        STRATEGIES,
+        Analysis,
+        Outcome,
+        analyse,
+        cash_flow_at_risk,
+        dollar_offset,
+        layer_increments,
+        min_forward_cover,
+        recommend,
+        run_strategies,
+        summarize,
+    )
+    from .model_rates import forward_rate, garman_kohlhagen, match_mean, simulate_bootstrap, simulate_gbm, zero_cost_cap
+    from .present import (
+        effectiveness_table,
+        exposure_table,
+        exposure_text,
+        headline,
+        market_table,
+        pair_label,
+        proxy_note,
+        proxy_volatility,
+        recommendation,
+        strategy_label,
+        summary_table,
+        talking_points,
+        unconfirmed_table,
+    )
+    from .runner import run
 
 # Everything but the section is imported on first use: the scenario loader imports this package for its
 # section, and the model, figures and controls pull in scipy, plotly and ipywidgets.
@@ -80,20 +107,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
-
+__getattr__, __dir__ = exports(__name__, _LAZY)
 
 __all__ = ["FxSection", "InterestRate", "Layer", "PolicySection", "SimulationSection", "Volatility", *_LAZY]

@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crossborder.core.errors import InputError
 
 from .data import Inputs
 from .model import BASE_LEVEL, Analysis, analyse
 from .model_rates import _array
-
 
 COVER_OF = {"forward": "forward_cover", "forward_put": "forward_cover", "put": "option_cover",
             "collar": "option_cover"}   # which cover ratio drives each strategy

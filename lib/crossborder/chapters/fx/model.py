@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crossborder.core import rates
 from crossborder.core.errors import InputError
 
 from .data import Inputs, Policy
-from .model_rates import (_array, forward_rate, garman_kohlhagen, match_mean, simulate_bootstrap, simulate_gbm,
-                          zero_cost_cap)
+from .model_rates import _array, forward_rate, garman_kohlhagen, match_mean, simulate_bootstrap, simulate_gbm, zero_cost_cap
 
 ASC_815_BAND = (0.80, 1.25)
 STRATEGIES = ("unhedged", "forward", "layered", "put", "collar", "natural", "natural_layered", "forward_put")

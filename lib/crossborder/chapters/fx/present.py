@@ -137,7 +137,6 @@ def proxy_volatility(inp: Inputs, window: int = 252) -> float | None:
 
 def exposure_text(a: Analysis, lang: str) -> str:
     """This market's exposure in words (Markdown): currency, why, payment terms, size, natural cover."""
-    from crossborder.core.i18n import country_name
 
     inp, fx = a.inputs, a.inputs.section
     rec, pay = inp.receivables[:a.months], inp.payables[:a.months]

@@ -66,7 +66,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "texts": ("expired_text", "headline", "saving_text", "talking_points", "verify_text"),
     "charts": ("MATRIX_COLUMNS", "PAYER_COLOR", "RISK_POSITION", "duty_figure", "matrix_figure", "readiness_figure",
                "rules_figure", "short_amount", "waterfall_figure"),
-    "panel": ("panel",),
+    "control_panel": ("panel",),
     "exercises": ("ANY_MODE_RULE", "any_mode_rule", "compare_modes", "fta_by_market", "fta_markets_table",
                   "modes_table"),
 }

@@ -19,16 +19,17 @@ from crossborder.core.lazy import exports
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
     from .charts import acceptability_figure, funnel_figure, radar_figure, ranking_figure, tornado_figure
+    from .control_panel import panel
     from .data import (
         CRITERIA_FILE,
         MARKETS_FILE,
         REGIONS,
         Data,
         decision_matrix,
+        duties_on,
         load_criteria,
         load_data,
         load_markets,
-        duties_on,
         pilot_inputs,
         pilot_results,
         tariff_for_origin,
@@ -64,7 +65,6 @@ if TYPE_CHECKING:  # for readers and type checkers; at run time names load on fi
         weighted_sum,
     )
     from .model_reweight import Reweighting, reweight_for_rank
-    from .panel import panel
     from .present import (
         ahp_check,
         ahp_note,
@@ -142,7 +142,7 @@ _EXPORTS = {
     'weighted_sum': 'model_mcda',
     'Reweighting': 'model_reweight',
     'reweight_for_rank': 'model_reweight',
-    'panel': 'panel',
+    'panel': 'control_panel',
     'ahp_check': 'present',
     'ahp_note': 'present',
     'criteria_table': 'present',

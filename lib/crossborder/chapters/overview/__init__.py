@@ -16,10 +16,10 @@ from crossborder.scenario.facts_table import market_facts  # the cover's key ass
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
     from .charts import terms_per_section_figure
+    from .control_panel import panel
     from .data import GLOSSARY_FILE, SECTIONS, SYLLABUS_FILE, load_glossary, load_syllabus
     from .exercises import quiz_key, quiz_key_table, quiz_table
     from .model import QUIZ_SIZE, Quiz, glossary_quiz, quiz_meaning, quiz_seed, quiz_term, search_glossary
-    from .panel import panel
     from .present import glossary_table, headline, headline_points, syllabus_table
 
 _EXPORTS = {
@@ -39,7 +39,7 @@ _EXPORTS = {
     'quiz_seed': 'model',
     'quiz_term': 'model',
     'search_glossary': 'model',
-    'panel': 'panel',
+    'panel': 'control_panel',
     'glossary_table': 'present',
     'headline': 'present',
     'headline_points': 'present',

@@ -203,9 +203,9 @@ _EXPORTS = {
     'receivables_view': 'views',
     'screening_view': 'views',
     'terms_view': 'views',
-    'fraud_panel': 'panel',
-    'panel': 'panel',
-    'sample_fraud_panel': 'panel',
+    'fraud_panel': 'control_panel',
+    'panel': 'control_panel',
+    'sample_fraud_panel': 'control_panel',
 }
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
 

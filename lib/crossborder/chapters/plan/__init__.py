@@ -30,10 +30,10 @@ from crossborder.core.lazy import exports
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
     from .charts import burnup_figure, checkpoints_figure, gantt
+    from .control_panel import PlanPanel, panel
     from .data import CHECKPOINT_FILE, PHASES, PLAN_DAYS, TEMPLATE_FILE, load_checkpoints, load_template
     from .exercises import min_progress, window_table
     from .model import STATUSES, Plan, check_progress, check_status, next_state, schedule, state_as_of, team_country, with_pending
-    from .panel import PlanPanel, panel
     from .present import (
         attention_table,
         checkpoint_display,
@@ -99,8 +99,8 @@ _EXPORTS = {
     'gantt': 'charts',
     'min_progress': 'exercises',
     'window_table': 'exercises',
-    'PlanPanel': 'panel',
-    'panel': 'panel',
+    'PlanPanel': 'control_panel',
+    'panel': 'control_panel',
 }
 __getattr__, __dir__ = exports(__name__, _EXPORTS)
 

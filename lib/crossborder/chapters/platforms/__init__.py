@@ -65,21 +65,52 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crossborder.core.lazy import exports
+
 from .section import CRITERIA, MonteCarlo, Platforms, Weights
 
 if TYPE_CHECKING:
-    from .data import CHANNELS_FILE, COLUMNS, CURRENCY, FOCUSES, KINDS, load_channels
-    from .model_mix import BudgetReturn, Response, allocate, equal_split, mix_response, optimise_mix
-    from .model import (YEAR, Analysis, acquisition_spend, analyse_market, beat_probability, budget_for_return,
-                        channel_economics, cost_per_po, first_year_leads, focus_of, market_inputs,
-                        qualified_per_month, ramp_weights, selection_scores, timeline, tornado, triangular, updated)
-    from .runner import analyse
-    from .present import (PAYBACK_SHOWN, channel_table, cost_table, headline, headline_points, html_table,
-                          markdown_html, mix_table, payback_text, recommendation, selection_table, spaced,
-                          worked_example)
     from .charts import KIND_COLOURS, cost_figure, cumulative_figure, mix_figure, score_figure, tornado_figure
     from .control_panel import panel
+    from .data import CHANNELS_FILE, COLUMNS, CURRENCY, FOCUSES, KINDS, load_channels
     from .exercises import PARITY_FIELDS, budget_note, challenger, parity_factor, parity_note, parity_table
+    from .model import (
+        YEAR,
+        Analysis,
+        acquisition_spend,
+        analyse_market,
+        beat_probability,
+        budget_for_return,
+        channel_economics,
+        cost_per_po,
+        first_year_leads,
+        focus_of,
+        market_inputs,
+        qualified_per_month,
+        ramp_weights,
+        selection_scores,
+        timeline,
+        tornado,
+        triangular,
+        updated,
+    )
+    from .model_mix import BudgetReturn, Response, allocate, equal_split, mix_response, optimise_mix
+    from .present import (
+        PAYBACK_SHOWN,
+        channel_table,
+        cost_table,
+        headline,
+        headline_points,
+        html_table,
+        markdown_html,
+        mix_table,
+        payback_text,
+        recommendation,
+        selection_table,
+        spaced,
+        worked_example,
+    )
+    from .runner import analyse
 
 # Everything but the section is imported on first use: the scenario loader imports this package for its
 # section, and the model, figures and controls pull in scipy, plotly and ipywidgets.
@@ -100,20 +131,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
 }
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
-
+__getattr__, __dir__ = exports(__name__, _LAZY)
 
 __all__ = ["CRITERIA", "MonteCarlo", "Platforms", "Weights", *_LAZY]

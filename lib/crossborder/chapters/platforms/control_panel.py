@@ -12,7 +12,6 @@ import pandas as pd
 from crossborder import scenario as scenario_mod
 from crossborder.core.i18n import t
 from crossborder.notebook.panel import ControlPanel
-from crossborder.scenario import Scenario
 
 from .charts import cost_figure, cumulative_figure, mix_figure, score_figure, tornado_figure
 from .data import load_channels

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
+from numpy.typing import ArrayLike
 from pydantic import ValidationError
 from scipy.optimize import brentq
 
@@ -20,7 +20,6 @@ from crossborder.core.unit_economics import unit_economics
 from .data import CHANNELS_FILE
 from .model_mix import YEAR, BudgetReturn, optimise_mix
 from .section import CRITERIA, Platforms, Weights
-
 
 
 def updated(section: Platforms, **changes: Any) -> Platforms:

@@ -13,6 +13,7 @@ from .data import load_channels
 from .model import Analysis, analyse_market, updated
 from .section import Platforms
 
+
 def analyse(scn: Scenario, table: pd.DataFrame | None = None, *, memo: dict | None = None,
             **changes: Any) -> Analysis:
     """Run the whole chapter's model for a market scenario, with optional changes to its section.

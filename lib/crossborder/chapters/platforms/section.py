@@ -20,7 +20,7 @@ class Weights(schema.Model):
     tools: float = Field(ge=0, le=1)     # quote templates, data insight, API/ERP
 
     @model_validator(mode="after")
-    def _some_weight(self) -> "Weights":
+    def _some_weight(self) -> Weights:
         if self.fit + self.cost + self.quality + self.tools <= 0:
             raise ValueError("at least one weight above 0")
         return self
@@ -56,7 +56,7 @@ class Platforms(schema.Model):
     shortlist: int = Field(ge=1, le=6)                   # how many top-scoring channels are recommended
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Platforms":
+    def _consistent(self) -> Platforms:
         for name in ("channels", "mix_channels"):
             ids = getattr(self, name)
             dup = sorted({c for c in ids if ids.count(c) > 1})

@@ -24,6 +24,7 @@ from crossborder.core.lazy import exports
 if TYPE_CHECKING:  # for readers and type checkers; at run time names load on first use
     from .book import book_for, price_book
     from .charts import contribution_figure, ladder_figure, margin_figure, waterfall_figure
+    from .control_panel import panel
     from .data import (
         COMPLIANCE_FIELDS,
         PRODUCT_COLUMNS,
@@ -55,7 +56,6 @@ if TYPE_CHECKING:  # for readers and type checkers; at run time names load on fi
     from .model_quote import Quote, below_floor_request, quote, sample_quote
     from .model_risk import MarginRisk, Shocks, analyse, draw_shocks, margin_risk
     from .model_whatif import absorbable_cost_shift, competitor_cut
-    from .panel import panel
     from .present import (
         completeness_table,
         field_list,
@@ -117,7 +117,7 @@ _EXPORTS = {
     'margin_risk': 'model_risk',
     'absorbable_cost_shift': 'model_whatif',
     'competitor_cut': 'model_whatif',
-    'panel': 'panel',
+    'panel': 'control_panel',
     'completeness_table': 'present',
     'field_list': 'present',
     'fields_table': 'present',

@@ -57,7 +57,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                 "register_table", "scale_table", "score_text", "top_risks_table"),
     "texts": ("headline", "method_note", "summary_text", "talking_points"),
     "charts": ("BAND_COLOURS", "exceedance_figure", "family_figure", "heatmap_figure"),
-    "panel": ("panel",),
+    "control_panel": ("panel",),
     "exercises": ("family_mitigations_table", "mitigation_table", "mitigation_value", "rerated", "scenario_adjust",
                   "unmoved", "unmoved_table"),
 }
