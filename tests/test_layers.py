@@ -51,3 +51,9 @@ def test_only_the_registry_spells_a_chapter_id():
     offenders = [str(p.relative_to(LIB)) for p in LIB.rglob("*.py")
                  if p.name != "registry.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert not offenders, offenders
+
+
+def test_readme_chapter_table_lists_every_registered_chapter():
+    text = (PROJ_ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `(\d\d_[a-z_0-9]+)` \|", text, flags=re.M)
+    assert listed == registry.ids()
