@@ -233,6 +233,13 @@ def build(code: str, layers: list[tuple[Path, dict[str, Any]]]) -> Scenario:
     if market.code != code:
         origin = next((p for p, d in reversed(layers) if _has_path(d, ("market", "code"))), layers[-1][0])
         raise InputError(f"{relative(origin)}: key 'market.code': expected {code}, found {market.code!r}")
+    # Checks across sections: a section may define ``cross_check(sections) -> [(key, expected, found)]``.
+    for name, section in sections.items():
+        check = getattr(section, "cross_check", None)
+        for key, expected, found in (check(sections) if callable(check) else []):
+            path = (name, *key.split("."))
+            origin = next((p for p, d in reversed(layers) if _has_path(d, path)), layers[-1][0])
+            raise InputError(f"{relative(origin)}: key '{'.'.join(path)}': expected {expected}, found {found!r}")
     return Scenario(code=code, sections=sections, files=tuple(p for p, _ in layers), raw=merged)
 
 

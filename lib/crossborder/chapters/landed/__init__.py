@@ -52,11 +52,11 @@ from crossborder.core.lazy import exports
 # The public face, by module. Imported on first use: ``scenario.load`` imports ``landed.section`` (and so this
 # package) for every scenario, and must not pull in pandas, plotly or ipywidgets.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "section": ("MODES", "RULES", "STATUSES", "Cost", "Costs", "DeMinimis", "Fee", "Landed", "Measure", "ModeCost",
-                "ModeShare", "OriginTreatment", "Preference", "Shipment", "Tariff"),
+    "section": ("MODES", "RULES", "STATUSES", "Cost", "Costs", "DeMinimis", "Fee", "Landed", "ModeCost",
+                "ModeShare", "Shipment"),
     "data": ("CATEGORIES", "COMPLIANCE_FILE", "INCOTERMS_FILE", "INSURANCE_MINIMUMS", "OWNERS", "PARTIES",
              "RISK_POINTS", "load_compliance", "load_incoterms", "market_scenarios"),
-    "model_duty": ("DutyLine", "Resolved", "duty_rates", "facts_to_verify", "in_force", "resolve"),
+    "model_duty": ("DutyLine", "Resolved", "duty_rates", "facts_to_verify", "in_force", "origins", "resolve"),
     "model": ("COMPARE_RULES", "D_RULES", "IN_CUSTOMS_VALUE", "ITEMS", "POST_BORDER", "SEA_RULES", "Quote",
               "alternatives", "check_mode", "check_rules", "compute", "ddp_vat", "fta_saving", "grid",
               "payer_matrix", "quote", "summarize"),

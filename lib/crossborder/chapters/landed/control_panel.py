@@ -17,7 +17,7 @@ from crossborder.scenario import Scenario
 from .charts import duty_figure, rules_figure, waterfall_figure
 from .data import load_incoterms
 from .model import COMPARE_RULES, grid, quote
-from .model_duty import duty_rates
+from .model_duty import duty_rates, origins
 from .present import lines_table, summary_table
 from .section import MODES, RULES
 
@@ -31,7 +31,7 @@ def panel(scn: Scenario, lang: str, as_of: date | None = None, incoterms: pd.Dat
     incoterms = load_incoterms() if incoterms is None else incoterms
     sec = scn.landed
     sh = sec.shipment
-    plants = [o for o in sec.origins if o in getattr(scn.exporter, "origin_plants", list(sec.origins))]
+    plants = list(origins(scn))
     controls = {
         "rule": widgets.Dropdown(description=t("landed.ctl_rule", lang), value=sh.rule,
                                  options=[(f"{r} · {incoterms.at[r, 'name_zh_TW' if lang == 'zh-TW' else 'name_en']}", r) for r in RULES]),

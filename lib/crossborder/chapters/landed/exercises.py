@@ -16,7 +16,7 @@ from crossborder.core.i18n import check_lang, country_name, t
 from crossborder.scenario import Scenario
 
 from .model import check_rules, fta_saving, quote
-from .model_duty import duty_rates
+from .model_duty import duty_rates, origins
 from .present import nobreak
 from .section import MODES, Landed
 
@@ -66,8 +66,7 @@ def fta_by_market(origin: str, scenarios: Sequence[Scenario], *, as_of: date | N
     origin = schema._country(str(origin).upper())
     rows = []
     for scn in scenarios:
-        plants = getattr(scn.exporter, "origin_plants", list(scn.landed.origins))
-        if origin not in scn.landed.origins or origin not in plants:
+        if origin not in origins(scn):
             continue
         rates = duty_rates(scn, as_of=as_of).loc[origin]
         sav = fta_saving(scn, origin=origin, fta=True, as_of=as_of, incoterms=incoterms)

@@ -18,7 +18,7 @@ import pandas as pd
 from crossborder.core.errors import InputError
 from crossborder.scenario import Scenario
 
-from .model_duty import Resolved, resolve
+from .model_duty import Resolved, origins, resolve
 from .section import MODES, RULES, Cost, Landed
 
 SEA_RULES = ("FAS", "FOB", "CFR", "CIF")
@@ -334,10 +334,9 @@ def alternatives(scn: Scenario, *, as_of: date | None = None, section: Landed | 
     """For each origin plant with a preference: the yearly saving if its goods met the rule of origin and
     were shipped instead (default shipment otherwise). Sorted, largest saving first."""
     sec = section or scn.landed
-    plants = getattr(getattr(scn, "exporter", None), "origin_plants", list(sec.origins))
     rows = []
-    for origin, treat in sec.origins.items():
-        if origin not in plants or treat.preference is None or treat.domestic:
+    for origin, treat in origins(scn).items():
+        if treat.preference is None or treat.domestic:
             continue
         sav = fta_saving(scn, origin=origin, fta=True, as_of=as_of, section=sec, incoterms=incoterms)
         rows.append({"origin": origin, "agreement": treat.preference.agreement,

@@ -8,12 +8,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from crossborder.core import facts
+from crossborder.core.errors import InputError
 from crossborder.core.fmt import DASH, money, number, percent, percent_setting
 from crossborder.core.i18n import check_lang, country_name, t
 from crossborder.scenario import Scenario
 
 from .model import Quote
-from .model_duty import facts_to_verify, in_force
+from .model_duty import facts_to_verify, in_force, origins
 from .model_readiness import Readiness
 
 
@@ -66,17 +68,19 @@ def summary_table(q: Quote, lang: str) -> pd.DataFrame:
 
 def duty_table(scn: Scenario, lang: str, as_of: date | None = None) -> pd.DataFrame:
     """Duty measures by origin with legal basis, dates and verification, for the report."""
-    sec = scn.landed
-    on = as_of or date.today()
+    if as_of is None:
+        raise InputError("as_of: expected the report date (the duties in force depend on it), found none")
+    on = as_of
     rows = []
-    tar = sec.tariff
-    for origin, treat in sec.origins.items():
+    duties = facts.market(scn.code).duties
+    mfn = facts.in_force(duties.mfn, on) or duties.mfn[-1]
+    for origin, treat in origins(scn).items():
         name = nobreak(country_name(origin, lang))
         if treat.domestic:
             rows.append((name, t("landed.domestic_sale", lang), DASH, DASH, DASH))
             continue
-        rows.append((name, t("landed.mfn", lang) + f" ({tar.schedule} {tar.line})", percent(tar.mfn_rate, lang),
-                     tar.source, _fact_state(tar.as_of, tar.verified, lang)))
+        rows.append((name, t("landed.mfn", lang) + f" ({duties.schedule} {duties.line})", percent(mfn.rate, lang),
+                     mfn.source, _fact_state(mfn.as_of, mfn.verified, lang)))
         for m in treat.additional:
             state = _fact_state(m.as_of, m.verified, lang)
             if m.valid_from or m.valid_until:
@@ -141,10 +145,10 @@ def checklist_table(r: Readiness, lang: str) -> pd.DataFrame:
     })
 
 
-def vat_facts(scn: Scenario, lang: str) -> pd.DataFrame:
-    """The market's import VAT / GST facts (from the ``market`` section) as a two-column table."""
+def vat_facts(scn: Scenario, lang: str, as_of: date) -> pd.DataFrame:
+    """The market's import VAT / GST in force on ``as_of`` (from the fact store) as a two-column table."""
     check_lang(lang)
-    vat = scn.market.import_vat
+    vat = facts.import_vat(scn.code, as_of)
     yes, no = t("landed.answer_yes", lang), t("landed.answer_no", lang)
     rows = [
         ("vat_name", vat.name), ("vat_rate", percent_setting(vat.rate, lang)), ("vat_base", vat.base(lang)),
@@ -152,6 +156,7 @@ def vat_facts(scn: Scenario, lang: str) -> pd.DataFrame:
         ("vat_postponed", yes if vat.postponed_accounting else no),
         ("vat_post_border", yes if scn.landed.vat_base_includes_post_border_costs else no),
         ("vat_source", f"{vat.source} ({t('common.as_of', lang)} {vat.as_of})"),
+        *((("vat_scope", vat.scope(lang)),) if vat.scope is not None else ()),
         ("vat_customs_basis", f"{scn.market.customs_value_basis}: {scn.market.customs_value_source}"),
     ]
     return pd.DataFrame({t("landed.col_item", lang): [t(f"landed.{k}", lang) for k, _ in rows],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from crossborder.core import schema
 from crossborder.core.schema import Model, Text
@@ -56,55 +56,6 @@ class Costs(Model):
     insurance_rate_icc_c: float = Field(ge=0, le=0.1)  # premium / insured value, minimum cover
     insured_share: float = Field(ge=1.10, le=2.0)  # ICC minimum: 110 % of the contract price
     source: str
-    note: Text | None = None
-
-
-class Tariff(Model):
-    """The market's MFN duty on the product's national tariff line (a legal fact)."""
-
-    schedule: str
-    line: str
-    mfn_rate: float = Field(ge=0, le=5)
-    source: str
-    as_of: date
-    verified: bool
-    note: Text | None = None
-
-
-class Measure(Model):
-    """An additional duty on goods of one origin (a legal fact), in force from ``valid_from`` to ``valid_until``."""
-
-    name: Text
-    kind: Literal["ad_valorem", "on_duty"] = "ad_valorem"   # on_duty: a share of the duty (a surcharge)
-    rate: float = Field(ge=0, le=5)
-    legal_basis: str
-    valid_from: date | None = None
-    valid_until: date | None = None                        # last day in force
-    source: str
-    as_of: date
-    verified: bool
-    note: Text | None = None
-
-
-class Preference(Model):
-    """A preferential rate under an agreement, for goods whose origin meets the named rule (a legal fact)."""
-
-    agreement: str
-    rate: float = Field(ge=0, le=5)
-    rule_of_origin: Text
-    proof: Text
-    source: str
-    as_of: date
-    verified: bool
-    note: Text | None = None
-
-
-class OriginTreatment(Model):
-    """How the market treats goods made in one country."""
-
-    domestic: bool = False                  # made in the market itself: no import at all
-    additional: list[Measure] = []
-    preference: Preference | None = None
     note: Text | None = None
 
 
@@ -159,37 +110,25 @@ class Shipment(Model):
 
 
 class Landed(Model):
-    """Scenario section ``landed``: duties by origin, fees, de minimis, default shipment and costs.
+    """Scenario section ``landed``: fees, de minimis, default shipment and costs.
 
-    The customs-value basis, import VAT and trade agreements live in the ``market`` section and are reused.
+    Duties by origin (MFN, preferences, additional measures) and import VAT are dated facts in the fact store
+    (``crossborder.core.facts``); the customs-value basis lives in the ``market`` section.
     """
 
-    tariff: Tariff
-    origins: dict[str, OriginTreatment]
     fees: list[Fee] = []
     de_minimis: DeMinimis
     vat_base_includes_post_border_costs: bool = False
     seller_registered_for_vat: bool          # matters under DDP only
     insure_when_not_obliged: bool            # the party at risk insures even where no rule obliges it
-    stale_after_days: int = Field(ge=1)
     shipment: Shipment
     costs: Costs
     compliance_status: dict[str, Literal["done", "in_progress", "not_started", "blocked", "not_applicable"]] = {}
 
-    @field_validator("origins")
-    @classmethod
-    def _origins(cls, origins: dict[str, OriginTreatment]) -> dict[str, OriginTreatment]:
-        for code in origins:
-            schema._country(code)
-        if not origins:
-            raise ValueError("at least one origin")
-        return origins
+    def cross_check(self, sections: dict[str, Model]) -> list[tuple[str, str, object]]:
+        """The default shipment's origin must be one of the exporter's plants."""
+        plants = list(getattr(sections.get("exporter"), "origin_plants", []))
+        if plants and self.shipment.origin not in plants:
+            return [("shipment.origin", f"one of the exporter's plants ({', '.join(plants)})", self.shipment.origin)]
+        return []
 
-    @field_validator("shipment")
-    @classmethod
-    def _shipment_origin(cls, shipment: Shipment, info: ValidationInfo) -> Shipment:
-        origins = info.data.get("origins") or {}
-        if origins and shipment.origin not in origins:
-            raise ValueError(f"an origin among the origins listed ({', '.join(origins)}); found origin "
-                             f"{shipment.origin!r} in")
-        return shipment

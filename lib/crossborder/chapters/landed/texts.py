@@ -106,7 +106,7 @@ def saving_text(scn: Scenario, lang: str, as_of: date | None = None, *,
     sav = fta_saving(scn, as_of=as_of, incoterms=incoterms)
     cur = sav["currency"]
     if sav["applies"]:
-        agreement = scn.landed.origins[scn.landed.shipment.origin.upper()].preference.agreement
+        agreement = resolve(scn, as_of=as_of, fta=True).agreement
         return t("landed.saving_text", lang, per_shipment=money(sav["per_shipment"], cur, lang),
                  per_year=money(sav["per_year"], cur, lang), agreement=agreement)
     reason = t("landed.headline_no_saving_" + sav["reason"], lang)
