@@ -1,9 +1,13 @@
+from datetime import date
+
 import pytest
 
 from crossborder import scenario
 from crossborder.chapters import overview
-from crossborder.core import registry
+from crossborder.core import facts, registry
 from crossborder.core.errors import InputError
+
+REPORT_DAY = date(2026, 11, 29)
 
 # Every acronym and term of art the outline uses (the issue's list and the outline's own abbreviations).
 OUTLINE_TERMS = """B2B B2C LTV DMU SEO SEM MOQ API ERP Quote-to-Cash E-sign OA LC DP DA Incoterms S&OP WMS 3PL SLA QBR
@@ -65,7 +69,7 @@ def test_panel_controls_recompute_the_chart_and_table():
 
 def test_market_facts_and_headline_in_both_languages():
     scn = scenario.load("US")
-    en, zh = overview.market_facts(scn, "en"), overview.market_facts(scn, "zh-TW")
+    en, zh = overview.market_facts(scn, "en", REPORT_DAY), overview.market_facts(scn, "zh-TW", REPORT_DAY)
     assert "FOB" in en.iloc[:, 1].tolist() and "美國 (US)" in zh.iloc[0, 1]
     text, figure, n = overview.headline(overview.load_glossary(), "zh-TW")
     assert str(n) in figure and "術語" in text
@@ -133,8 +137,8 @@ def test_quiz_key_rejects_a_quiz_that_does_not_fit_the_glossary():
 @pytest.mark.parametrize("market", ["DE", "US"])
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
 def test_headline_points_carry_the_numbers(market, lang):
-    points = overview.headline_points(overview.load_glossary(), overview.load_syllabus(), scenario.load(market), lang)
+    points = overview.headline_points(overview.load_glossary(), overview.load_syllabus(), scenario.load(market), lang, REPORT_DAY)
     assert len(points) == 2
     assert all(any(ch.isdigit() for ch in p) for p in points)
-    vat = scenario.load(market).market.import_vat.rate
+    vat = facts.import_vat(market, REPORT_DAY).rate
     assert f"{vat:.0%}" in points[0] and str(overview.QUIZ_SIZE) in points[1]

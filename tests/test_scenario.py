@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from crossborder import scenario
+from crossborder.core import facts
 from crossborder.core.errors import InputError
 from crossborder.core.paths import SCENARIO_DIR
 
@@ -18,12 +19,12 @@ def test_examples_load_and_differ_where_it_matters():
     assert len({x.currency for x in m.values()}) == 6
     assert {x.customs_value_basis for x in m.values()} == {"CIF", "FOB"}
     assert m["US"].customs_value_basis == "FOB" and m["DE"].customs_value_basis == "CIF"
-    assert m["US"].import_vat.rate == 0 and not m["US"].import_vat.b2b_recoverable
-    assert len({x.import_vat.rate for x in m.values()}) >= 4
+    vat = {c: facts.import_vat(c, date(2026, 11, 29)) for c in EXAMPLES}   # import VAT: the dated fact store
+    assert vat["US"].rate == 0 and not vat["US"].b2b_recoverable
+    assert len({x.rate for x in vat.values()}) >= 4
     assert len({x.languages[0] for x in m.values()}) >= 4
     assert "CPTPP" in m["JP"].trade_agreements and not any("CPTPP" in a for a in m["IN"].trade_agreements)
     for x in m.values():  # legal facts carry a source and an as-of date
-        assert x.import_vat.source and isinstance(x.import_vat.as_of, date)
         assert x.agreements_source and isinstance(x.agreements_as_of, date)
 
 
@@ -36,7 +37,7 @@ def _overlay(home: Path, code: str, text: str) -> Path:
 
 @pytest.mark.parametrize("text, expected", [
     ("market:\n  colour: red\n", ["DE.yaml", "market.colour", "unknown key", "currency"]),
-    ("market:\n  import_vat: {rate: 1.9}\n", ["market.import_vat.rate", "less than or equal to 1", "1.9"]),
+    ("market:\n  import_vat: {rate: 1.9}\n", ["market.import_vat", "unknown key"]),   # a dated fact now
     ("market:\n  currency: EURO\n", ["market.currency", "ISO 4217", "EURO"]),
     ("market:\n  customs_value_basis: DAP\n", ["market.customs_value_basis", "'CIF' or 'FOB'", "DAP"]),
     ("exporter:\n  origin_plants: []\n", ["exporter.origin_plants", "at least 1"]),

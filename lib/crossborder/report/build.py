@@ -84,7 +84,7 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
         return outcome
     scn = scenario.load(job.code)
     html_file = exec_dir / f"{job.code}-{lang}.html"
-    atomic_write_text(html_file, document(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang),
+    atomic_write_text(html_file, document(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang, job.as_of),
                                           example=scn.meta.example, chapters=chapters))
     try:
         outcome.pdf = browser.print_pdf(html_file, market_dir / f"{job.code}-{lang}.pdf")

@@ -1,20 +1,23 @@
-"""A market's key assumptions as a two-column table, read from its scenario alone: the report's cover and the
-overview chapter show it. Strings in the shared ``facts`` namespace (``core/strings/facts.yaml``)."""
+"""A market's key assumptions as a two-column table, from its scenario and the fact store on the report date: the
+report's cover and the overview chapter show it. Strings in the shared ``facts`` namespace (``core/strings/facts.yaml``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from crossborder.core import facts
 from crossborder.core.fmt import percent_setting
 from crossborder.core.i18n import country_name, t
 from crossborder.scenario import Scenario
 
 
-def market_facts(scn: Scenario, lang: str) -> pd.DataFrame:
+def market_facts(scn: Scenario, lang: str, as_of: date) -> pd.DataFrame:
     """The scenario's key assumptions: market, currencies, languages, customs and VAT, agreements, product."""
     m, e = scn.market, scn.exporter
     yes, no = t("facts.answer_yes", lang), t("facts.answer_no", lang)
-    vat = m.import_vat
+    vat = facts.import_vat(m.code, as_of)
     as_of = t("common.as_of", lang)
     rows = [
         ("market", f"{country_name(m.code, lang)} ({m.code}) · {m.region(lang)}"),

@@ -10,18 +10,6 @@ from pydantic import Field, field_validator
 from crossborder.core.schema import Model, Text, _country, _currency
 
 
-class ImportVat(Model):
-    """Import VAT / GST / consumption tax on goods entering the market (a legal fact: source and as-of)."""
-
-    name: str                                   # the tax's local name, e.g. "Einfuhrumsatzsteuer"
-    rate: float = Field(ge=0, le=1)             # standard rate on the workbook's product, fraction
-    base: Text                                  # what the rate applies to
-    b2b_recoverable: bool                       # a registered importer deducts it as input tax
-    postponed_accounting: bool                  # declared in the VAT return instead of paid at the border
-    source: str
-    as_of: date
-
-
 class MarketInfo(Model):
     """Facts about the market that several chapters use. Legal facts carry a source and an as-of date."""
 
@@ -31,7 +19,6 @@ class MarketInfo(Model):
     languages: list[str] = Field(min_length=1)  # ISO 639-1 business languages, most important first
     customs_value_basis: Literal["CIF", "FOB"]  # CIF: freight and insurance to the border are dutiable
     customs_value_source: str
-    import_vat: ImportVat
     trade_agreements: list[str]                 # agreements in force for the market that matter here
     fta_with_taiwan: bool                       # does any agreement give Taiwan-made goods a preference?
     agreements_source: str

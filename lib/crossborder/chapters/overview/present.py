@@ -3,8 +3,11 @@ points for the workshop deck."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from crossborder.core import facts
 from crossborder.core.fmt import percent_setting
 from crossborder.core.i18n import country_name, t
 from crossborder.scenario import Scenario
@@ -40,14 +43,14 @@ def headline(glossary: pd.DataFrame, lang: str) -> tuple[str, str, int]:
             t("overview.headline_figure", lang, n=n), n)
 
 
-def headline_points(glossary: pd.DataFrame, syllabus: pd.DataFrame, scn: Scenario, lang: str) -> list[str]:
+def headline_points(glossary: pd.DataFrame, syllabus: pd.DataFrame, scn: Scenario, lang: str, as_of: date) -> list[str]:
     """Two talking points for the workshop deck, adding to the headline: the market's import VAT, customs-value
     basis and trade agreements, and the sections this market's glossary quiz draws on."""
     m = scn.market
     quiz = glossary_quiz(glossary, m.code, lang)
     sections = sorted(int(x) for x in glossary.set_index("term").loc[list(quiz.terms), "section"])
     return [
-        t("overview.point_market", lang, market=country_name(m.code, lang), rate=percent_setting(m.import_vat.rate, lang),
+        t("overview.point_market", lang, market=country_name(m.code, lang), rate=percent_setting(facts.import_vat(m.code, as_of).rate, lang),
           basis=m.customs_value_basis, k=len(m.trade_agreements),
           fta=t("overview.point_fta_yes" if m.fta_with_taiwan else "overview.point_fta_no", lang)),
         t("overview.point_quiz", lang, market=country_name(m.code, lang), n=len(quiz.terms),
