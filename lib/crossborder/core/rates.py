@@ -8,7 +8,8 @@ publishes no TWD or VND: for such pairs a user may supply their own history as a
 business day); otherwise the scenario states the rate and the volatility itself. Nothing is ever generated and called
 history.
 
-The stated figures have one home, the scenario section ``rates`` (:class:`RatesSection`): ``rates.pairs``
+The stated figures have one home, the scenario section ``rates`` (:class:`RatesSection`, in the light module
+``crossborder.core.stated_rates`` so that loading a scenario imports no pandas): ``rates.pairs``
 keyed ``DOM/FOR`` (``TWD/USD``: TWD per 1 USD), each with a rate, an annual volatility and where they come
 from (a source, or marked as an assumption). The FX chapter takes its spot and stated volatility from it, the
 pricing chapter its planning rates and the volatility of pairs without history.
@@ -16,24 +17,19 @@ pricing chapter its planning rates and the volatility of pairs without history.
 
 from __future__ import annotations
 
-import re
 import zipfile
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
 
 from crossborder.core.errors import InputError
 from crossborder.core.paths import relative, user_home
-from crossborder.core.schema import Model, _currency
+from crossborder.core.stated_rates import RatesSection, StatedPair  # noqa: F401  (re-exported)
 from crossborder.core.tables import Column, read_table
 
 TRADING_DAYS = 252
-_PAIR_RE = re.compile(r"^([A-Z]{3})/([A-Z]{3})$")
 
 
 def ecb_file() -> Path:
@@ -133,63 +129,3 @@ def rolling_volatility(rates: pd.Series, window: int = 63, periods_per_year: int
     out = r.rolling(window).std(ddof=1) * np.sqrt(periods_per_year)
     out.name = f"{rates.name} volatility ({window} d)"
     return out
-
-
-# ============================================================================= stated rates (scenario)
-
-class StatedPair(Model):
-    """A rate and annual volatility the scenario states for one pair, with where they come from.
-
-    Needed for pairs without dated history (the ECB publishes no TWD or VND); for a pair with history the
-    stated ``rate`` is a planning (budget) rate and the volatility may still be estimated from history.
-    """
-
-    rate: float = Field(gt=0)                              # domestic units per 1 foreign unit
-    volatility_annual: float = Field(ge=0, le=2)           # annualized std of log changes of the rate
-    basis: Literal["source", "assumption"]                 # sourced figures, or an assumption (say so)
-    source: str = Field(min_length=3)                      # where the rate (and, unless below, the volatility) comes from
-    as_of: date
-    volatility_source: str | None = Field(default=None, min_length=3)  # the volatility's own source, if different
-
-    @property
-    def volatility_note(self) -> str:
-        """Where the volatility comes from: its own source if stated, else the pair's source."""
-        return self.volatility_source or self.source
-
-    def inverse(self) -> StatedPair:
-        """The same figures for the inverse pair: rate 1 / rate; volatility of a log rate is unchanged."""
-        return self.model_copy(update={"rate": 1.0 / self.rate})
-
-
-class RatesSection(Model):
-    """Scenario section ``rates``: the exchange rates and volatilities the scenario states, one entry per pair.
-
-    Keys are ``DOM/FOR`` (ISO 4217 codes), the :func:`history` convention: ``TWD/USD`` is TWD per 1 USD.
-    Shared defaults in ``defaults.yaml``; a market overrides a pair (or one field of it) in its own file.
-    """
-
-    pairs: dict[str, StatedPair] = {}
-
-    @field_validator("pairs")
-    @classmethod
-    def _pair_keys(cls, pairs: dict[str, StatedPair]) -> dict[str, StatedPair]:
-        for key in pairs:
-            m = _PAIR_RE.match(key)
-            if not m:
-                raise ValueError(f"pair keys like TWD/USD (domestic/foreign ISO 4217 codes), found {key!r}")
-            for code in m.groups():
-                try:
-                    _currency(code)
-                except ValueError:
-                    raise ValueError(f"pair keys of two ISO 4217 codes, found {key!r} ({code} is not one)") from None
-            if m.group(1) == m.group(2):
-                raise ValueError(f"pair keys of two different currencies, found {key!r}")
-        return pairs
-
-    def stated(self, domestic: str, foreign: str) -> StatedPair | None:
-        """The entry for ``domestic/foreign``, else the inverse pair's inverted (same volatility), else None."""
-        own = self.pairs.get(f"{domestic}/{foreign}")
-        if own is not None:
-            return own
-        inverse = self.pairs.get(f"{foreign}/{domestic}")
-        return None if inverse is None else inverse.inverse()

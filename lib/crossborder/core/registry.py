@@ -60,7 +60,7 @@ CORE_SECTIONS: dict[str, str] = {
     "meta": "crossborder.scenario.market:Meta",
     "market": "crossborder.scenario.market:MarketInfo",
     "exporter": "crossborder.scenario.market:Exporter",
-    "rates": "crossborder.core.rates:RatesSection",
+    "rates": "crossborder.core.stated_rates:RatesSection",
     "facts": "crossborder.core.facts:FactsSettings",
 }
 

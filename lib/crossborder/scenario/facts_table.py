@@ -18,7 +18,7 @@ def market_facts(scn: Scenario, lang: str, as_of: date) -> pd.DataFrame:
     m, e = scn.market, scn.exporter
     yes, no = t("facts.answer_yes", lang), t("facts.answer_no", lang)
     vat = facts.import_vat(m.code, as_of)
-    as_of = t("common.as_of", lang)
+    as_of_label = t("common.as_of", lang)
     rows = [
         ("market", f"{country_name(m.code, lang)} ({m.code}) · {m.region(lang)}"),
         ("currency", f"{m.currency} ({t('facts.home', lang)}: {e.home_currency})"),
@@ -30,8 +30,8 @@ def market_facts(scn: Scenario, lang: str, as_of: date) -> pd.DataFrame:
         ("fta_taiwan", yes if m.fta_with_taiwan else no),
         ("product", f"{e.product(lang)} · HS {e.hs_code}"),
         ("plants", ", ".join(country_name(p, lang) for p in e.origin_plants)),
-        ("sources", f"{vat.source} ({as_of} {vat.as_of}); {m.customs_value_source}; "
-                    f"{m.agreements_source} ({as_of} {m.agreements_as_of})"),
+        ("sources", f"{vat.source} ({as_of_label} {vat.as_of}); {m.customs_value_source}; "
+                    f"{m.agreements_source} ({as_of_label} {m.agreements_as_of})"),
     ]
     return pd.DataFrame({t("facts.col_item", lang): [t(f"facts.{k}", lang) for k, _ in rows],
                          t("facts.col_value", lang): [v for _, v in rows]})
