@@ -15,11 +15,13 @@ from scipy.optimize import brentq
 from crossborder.core import stats
 from crossborder.core.errors import InputError
 from crossborder.core.paths import relative
-from crossborder.core.unit_economics import unit_economics
+from crossborder.core.unit_economics import margin_curve, unit_economics
 
 from .data import CHANNELS_FILE
 from .model_mix import YEAR, BudgetReturn, optimise_mix
 from .section import CRITERIA, Platforms, Weights
+
+PAYBACK_HORIZON = 120   # months of a new customer's margin looked at for payback; beyond: "over 10 years"
 
 
 def updated(section: Platforms, **changes: Any) -> Platforms:
@@ -160,7 +162,10 @@ def channel_economics(inputs: pd.DataFrame, gross_margin: float, horizon: int = 
     commission = inputs["commission"].to_numpy(float)
     unit_margin = value * (gross_margin - commission)
     monthly_margin = unit_margin * inputs["orders_per_year"].to_numpy(float) / YEAR
-    ue = unit_economics(spend, won, monthly_margin)
+    # what a newly won customer earns, counted from its first order (month 1) as in the funnel chapter, where
+    # an account's ``since`` is its first order: C(k) = k x monthly margin (no lag: the months from inquiry
+    # to first order belong to the calendar break-even, not to the customer's payback)
+    ue = unit_economics(spend, won, margin_curve(monthly_margin, 0.0, PAYBACK_HORIZON))
     with np.errstate(divide="ignore", invalid="ignore"):
         per_lead = np.where(leads > 0, spend / leads, np.nan)
         breakeven_orders = np.where(unit_margin > 0, np.ceil(spend / np.where(unit_margin > 0, unit_margin, 1)), np.nan)
@@ -174,6 +179,7 @@ def channel_economics(inputs: pd.DataFrame, gross_margin: float, horizon: int = 
         "spend": spend, "qualified_per_month": q, "leads": leads, "customers": won,
         "cost_per_lead": per_lead, "cac": ue.cac, "cost_per_po": ue.cac + commission * value,
         "monthly_margin": monthly_margin, "payback_months": ue.payback_months, "pays_back": ue.pays_back,
+        "payback_beyond": ~ue.pays_back & (won > 0) & (monthly_margin > 0),
         "unit_margin": unit_margin, "breakeven_orders": breakeven_orders, "breakeven_month": breakeven_month,
         "cost_y1": cost_y1, "gross_profit_y1": gp_y1, "roi_y1": roi,
     }, index=inputs.index)

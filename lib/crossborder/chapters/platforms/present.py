@@ -12,9 +12,9 @@ from crossborder.core import fmt
 from crossborder.core.i18n import country_in_text, t
 
 from .data import CURRENCY
-from .model import CRITERIA, YEAR, Analysis, budget_for_return
+from .model import CRITERIA, PAYBACK_HORIZON, YEAR, Analysis, budget_for_return
 
-PAYBACK_SHOWN = 120  # months; a longer payback is shown as "over 10 years" (a number that size means nothing)
+PAYBACK_SHOWN = PAYBACK_HORIZON  # months; a longer payback is shown as "over 10 years" (a number that size means nothing)
 
 
 # ------------------------------------------------------------------------------------------ formatting
@@ -32,8 +32,11 @@ def spaced(text: str, lang: str) -> str:
     return re.sub(r"([）」])[ ]+", r"\1", text)
 
 
-def payback_text(months: float, lang: str) -> str:
-    """Payback in months, or 'never pays back' in words (never an infinity)."""
+def payback_text(months: float, lang: str, beyond: bool = False) -> str:
+    """Payback in months, 'over 10 years' when ``beyond`` the horizon, or 'never pays back' in words (never
+    an infinity)."""
+    if beyond:
+        return t("platforms.over_years", lang, n=PAYBACK_SHOWN // YEAR)
     if months is None or not np.isfinite(months):
         return t("platforms.never_pays_back", lang)
     if months > PAYBACK_SHOWN:
@@ -71,7 +74,7 @@ def cost_table(a: Analysis, lang: str) -> pd.DataFrame:
         t("platforms.col_cost_per_lead", lang): [fmt.number(v, lang) for v in e["cost_per_lead"]],
         t("platforms.col_cost_per_po", lang): [fmt.number(v, lang) for v in e["cost_per_po"]],
         t("platforms.col_cac", lang): [fmt.number(v, lang) for v in e["cac"]],
-        t("platforms.col_payback", lang): [payback_text(v, lang) for v in e["payback_months"]],
+        t("platforms.col_payback", lang): [payback_text(v, lang, b) for v, b in zip(e["payback_months"], e["payback_beyond"])],
         t("platforms.col_breakeven_orders", lang): [
             fmt.number(v, lang) if np.isfinite(v) else t("platforms.never", lang) for v in e["breakeven_orders"]],
         t("platforms.col_breakeven_month", lang): [
@@ -143,7 +146,7 @@ def worked_example(a: Analysis, lang: str, channel: str | None = None) -> str:
         ramp=f"{r['ramp_months']:g}", leads=fmt.number(e["leads"], lang, 1),
         conversion=fmt.percent(r["conversion"], lang, 1), customers=fmt.number(e["customers"], lang, 2),
         commission=fmt.percent(r["commission"], lang, 0), margin=fmt.percent(a.section.gross_margin, lang, 0),
-        orders=f"{r['orders_per_year']:g}", payback=payback_text(e["payback_months"], lang),
+        orders=f"{r['orders_per_year']:g}", payback=payback_text(e["payback_months"], lang, e["payback_beyond"]),
     )
     steps = ["we_spend", "we_leads", "we_cac", "we_per_po", "we_payback"]
     return spaced(t("platforms.we_intro", lang, **f) + "\n\n" + "\n".join(
@@ -166,7 +169,7 @@ def recommendation(a: Analysis, lang: str) -> str:
         lines.append("- " + t("platforms.rec_channel", lang, channel=a.name(c, lang),
                               score=fmt.number(sel.at[c, "score"], lang),
                               per_po=fmt.money(eco.at[c, "cost_per_po"], CURRENCY, lang),
-                              payback=payback_text(eco.at[c, "payback_months"], lang),
+                              payback=payback_text(eco.at[c, "payback_months"], lang, eco.at[c, "payback_beyond"]),
                               roi=fmt.percent(eco.at[c, "roi_y1"], lang, 0, signed=True), beat=beat))
     tot, m = a.mix_totals, a.mix.sort_values("spend", ascending=False, kind="stable")
     share = "{}（{}）" if lang == "zh-TW" else "{} ({})"
@@ -183,7 +186,7 @@ def recommendation(a: Analysis, lang: str) -> str:
         lines.append(t("platforms.rec_unspent", lang, unspent=fmt.money(tot["unspent"], CURRENCY, lang)))
     if not np.isfinite(eco.loc[a.shortlist, "breakeven_month"].to_numpy(float)).any():
         lines += ["", t("platforms.rec_no_breakeven", lang, n=a.section.horizon_months)]
-    never = [c for c in a.inputs.index if not eco.at[c, "pays_back"]]
+    never = [c for c in a.inputs.index if not eco.at[c, "pays_back"] and not eco.at[c, "payback_beyond"]]
     if never:
         lines += ["", t("platforms.rec_never", lang, channels=sep.join(a.name(c, lang) for c in never))]
     return spaced("\n".join(lines), lang)
