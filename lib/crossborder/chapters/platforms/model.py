@@ -311,11 +311,31 @@ class Analysis:
         return list(self.selection.sort_values("rank").index)
 
     @property
+    def candidates(self) -> list[str]:
+        """The channels the budget is split over: the ``shortlist`` best-scoring of the mix channels."""
+        return candidates(self.selection, self.section)
+
+    @property
     def shortlist(self) -> list[str]:
-        return self.ranked[: self.section.shortlist]
+        """The recommended channels: the candidates the budget optimiser funds, the most money first (one
+        rule for the recommendation and the budget split, so they cannot disagree)."""
+        return funded(self.mix) or self.candidates
 
     def name(self, channel: str, lang: str) -> str:
         return self.labels[channel][lang]
+
+
+def candidates(selection: pd.DataFrame, section: Platforms) -> list[str]:
+    """The ``section.shortlist`` highest-ranked channels among ``section.mix_channels`` (the channels the team
+    can put money on): the budget mix is optimised over these."""
+    ranked = list(selection.sort_values("rank").index)
+    return [c for c in ranked if c in section.mix_channels][: section.shortlist]
+
+
+def funded(mix: pd.DataFrame) -> list[str]:
+    """Channels of the mix that get money (over half a dollar), the largest spend first (ties: mix order)."""
+    m = mix[mix["spend"] > 0.5]
+    return list(m.sort_values("spend", ascending=False, kind="stable").index)
 
 
 def focus_of(a: Analysis, channel: str, where: str = "focus_channel") -> str:
@@ -349,7 +369,7 @@ def analyse_market(market: str, section: Platforms, table: pd.DataFrame, *, wher
         if memo is not None:
             memo["beat"] = (key, p_beat)
     selection["p_beat"] = p_beat
-    mix, totals = optimise_mix(inputs, economics, section.mix_channels, section.budget, section.objective)
+    mix, totals = optimise_mix(inputs, economics, candidates(selection, section), section.budget, section.objective)
     labels = {c: {"en": en, "zh-TW": zh} for c, en, zh in zip(inputs.index, inputs["name_en"], inputs["name_zh_TW"])}
     return Analysis(market, section, inputs, economics, selection, months, cum_cost, cum_gp, mix, totals, labels)
 
@@ -362,7 +382,7 @@ def budget_for_return(a: Analysis, hurdle: float = 1.0, step: float = 1000.0) ->
     the sum of the channels' minimum and maximum spends."""
     if not hurdle > 0 or not step > 0:
         raise InputError(f"hurdle, step: expected numbers > 0, found {hurdle!r}, {step!r}")
-    chans = a.section.mix_channels
+    chans = a.candidates
     sub = a.inputs.loc[chans]
     low, high = float(sub["spend_min"].sum()), float(sub["spend_max"].sum())
 

@@ -153,6 +153,23 @@ def worked_example(a: Analysis, lang: str, channel: str | None = None) -> str:
         f"{i}. {t(f'platforms.{s}', lang, **f)}" for i, s in enumerate(steps, 1)), lang)
 
 
+def kept_because(a: Analysis, channel: str, lang: str) -> str:
+    """Why a recommended channel with a negative first-year return is kept (with a leading space), else ''.
+    It breaks even within the horizon; or its customers pay back their CAC; or only its reach and fit."""
+    e = a.economics.loc[channel]
+    if not e["roi_y1"] < 0:
+        return ""
+    h = a.section.horizon_months
+    if np.isfinite(e["breakeven_month"]) and e["breakeven_month"] <= h:
+        why = t("platforms.rec_kept_breakeven", lang, month=int(e["breakeven_month"]), horizon=h)
+    elif e["pays_back"] or e["payback_beyond"]:
+        why = t("platforms.rec_kept_payback", lang, horizon=h,
+                payback=payback_text(e["payback_months"], lang, e["payback_beyond"]))
+    else:
+        why = t("platforms.rec_kept_reach", lang, score=fmt.number(a.selection.at[channel, "score"], lang))
+    return why if lang == "zh-TW" else " " + why
+
+
 def recommendation(a: Analysis, lang: str) -> str:
     """The report chapter's conclusion for the market: shortlist, budget mix and what to avoid (Markdown)."""
     market = country_in_text(a.market, lang)
@@ -170,7 +187,8 @@ def recommendation(a: Analysis, lang: str) -> str:
                               score=fmt.number(sel.at[c, "score"], lang),
                               per_po=fmt.money(eco.at[c, "cost_per_po"], CURRENCY, lang),
                               payback=payback_text(eco.at[c, "payback_months"], lang, eco.at[c, "payback_beyond"]),
-                              roi=fmt.percent(eco.at[c, "roi_y1"], lang, 0, signed=True), beat=beat))
+                              roi=fmt.percent(eco.at[c, "roi_y1"], lang, 0, signed=True), beat=beat)
+                     + kept_because(a, c, lang))
     tot, m = a.mix_totals, a.mix.sort_values("spend", ascending=False, kind="stable")
     share = "{}（{}）" if lang == "zh-TW" else "{} ({})"
     parts = [f"{a.name(c, lang)} " + share.format(fmt.money(v, CURRENCY, lang), fmt.percent(s, lang, 0))
