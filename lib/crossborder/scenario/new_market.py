@@ -40,7 +40,7 @@ import yaml
 from crossborder import scenario
 from crossborder.core import facts, registry
 from crossborder.core.errors import InputError
-from crossborder.core.fileio import atomic_write_text
+from crossborder.core.fileio import atomic_write_bytes, atomic_write_text
 from crossborder.core.i18n import country_name
 from crossborder.core.paths import DATA_DIR, SCENARIO_DIR, data_file, relative, user_data_dir, user_scenario_dir
 
@@ -89,6 +89,7 @@ class Plan:
     source: str
     writes: list[Write] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)          # files left as they are, with the reason
+    notes: list[str] = field(default_factory=list)         # what else the user should know
     verify: list[str] = field(default_factory=list)        # legal facts copied: value, source, as-of
     replace: list[str] = field(default_factory=list)       # illustrative figures and rows copied
 
@@ -98,6 +99,7 @@ class Plan:
         out += ["Written:"] + [f"  {relative(w.path)}  {w.what}" for w in self.writes]
         if self.kept:
             out += ["Kept as they are:"] + [f"  {k}" for k in self.kept]
+        out += [f"Note: {n}" for n in self.notes]
         out += ["", f"Verify these facts for {name} against their sources (the values are {self.source}'s unless "
                 f"the fact store already had {self.code}); update value, source and as_of in the file named:"]
         out += [f"  [ ] {v}" for v in self.verify]
@@ -121,8 +123,8 @@ def check_new_code(code: object) -> str:
 # ------------------------------------------------------------------------------------------------ data files
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]], str]:
-    text = path.read_text(encoding="utf-8")
-    newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
+    text = path.read_bytes().decode("utf-8")              # as stored: line endings kept
+    newline = "\r\n" if text.split("\n", 1)[0].endswith("\r") else "\n"
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         raise InputError(f"{relative(path)}: expected a header row, found an empty file")
@@ -213,24 +215,28 @@ def _copy_file(name: str, rule: Rekey, base: Path, target: Path, src: str, dst: 
             for r in copies:
                 r[i] = value
     if name == "compliance.csv":
-        _compliance_checklist(header, copies, plan)
-    what = f"+{len(copies)} rows for {dst}, copies of {src}'s"
+        _compliance_checklist(header, copies, target, plan)
+    what = f"+{_rows(len(copies))} for {dst}, copies of {src}'s"
     if "source" in header:
         what += f' (source "{note}")'
-        plan.replace.append(f"{relative(target)}: the {len(copies)} rows for {dst} marked \"{note}\"")
+        plan.replace.append(f"{relative(target)}: the {_rows(len(copies))} for {dst} marked \"{note}\"")
     elif not rule.only_if_absent:
-        plan.replace.append(f"{relative(target)}: the {len(copies)} rows for {dst}")
+        plan.replace.append(f"{relative(target)}: the {_rows(len(copies))} for {dst}")
     else:
         plan.replace.append(f"{relative(target)}: the row for {dst} (criteria values copied from {src})")
     if any(is_dst):
-        what += f", replacing its {sum(is_dst)} earlier rows"
+        what += f", replacing its {_rows(sum(is_dst))} before"
     return Write(target, _csv_text(header, kept + copies, newline), what)
 
 
-def _compliance_checklist(header: list[str], copies: list[list[str]], plan: Plan) -> None:
-    item, label, basis, as_of = (header.index(c) for c in ("item", "label_en", "basis", "as_of"))
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _compliance_checklist(header: list[str], copies: list[list[str]], target: Path, plan: Plan) -> None:
+    item, basis, as_of = (header.index(c) for c in ("item", "basis", "as_of"))
     for r in copies:
-        plan.verify.append(f"compliance.csv {r[item]} ({r[label]}): {r[basis]} (as of {r[as_of]}; marked unverified)")
+        plan.verify.append(f"{relative(target)} item {r[item]}: {r[basis]} (as of {r[as_of]}; marked unverified)")
 
 
 # ---------------------------------------------------------------------------------------------- scenario
@@ -369,6 +375,9 @@ def plan(code: object, source: object, *, ship: bool = False, force: bool = Fals
         w = _copy_file(name, RULES[name], base, out_dir / name, src, dst, force, maps, dropped, result)
         if w is not None:
             result.writes.append(w)
+            if ship and data_file(name) != w.path:
+                result.notes.append(f"your own {relative(data_file(name))} replaces the shipped {name} and has no "
+                                    f"rows for {dst}: add them there, or remove it")
 
     # the scenario, validated before anything is written
     src_data = _source_layers(src)
@@ -407,10 +416,10 @@ def plan(code: object, source: object, *, ship: bool = False, force: bool = Fals
 
 def write(p: Plan) -> None:
     """Write a plan's files atomically; if one fails, put back those already written and re-raise."""
-    done: list[tuple[Path, str | None]] = []
+    done: list[tuple[Path, bytes | None]] = []
     try:
         for w in p.writes:
-            before = w.path.read_text(encoding="utf-8") if w.path.exists() else None
+            before = w.path.read_bytes() if w.path.exists() else None
             w.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(w.path, w.text)
             done.append((w.path, before))
@@ -419,7 +428,7 @@ def write(p: Plan) -> None:
             if before is None:
                 path.unlink(missing_ok=True)
             else:
-                atomic_write_text(path, before)
+                atomic_write_bytes(path, before)
         raise
 
 
