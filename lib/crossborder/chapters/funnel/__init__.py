@@ -1,6 +1,6 @@
 """The funnel, retention, unit economics and KPI dashboard chapter.
 
-Data (``data/``; a team's own files in ``<user folder>/funnel/<name>.csv`` take precedence). All shipped
+Data (``data/``; a team's own files in ``<user folder>/data/<name>.csv`` take precedence). All shipped
 figures are ILLUSTRATIVE example data for a maker of precision ball screws, not anyone's history.
 
 ``funnel.csv``
