@@ -155,10 +155,11 @@ def test_the_scenario_is_a_marked_copy_and_loads(fr):
     de = scenario.load("DE")
     assert scn.market.code == "FR" and scn.market.currency == "EUR" and scn.market.languages == ["fr", "en"]
     assert scn.meta.example is False and "replace" in scn.meta.note.en and "copy of DE" in scn.meta.note.en
-    assert scn.market.import_vat == de.market.import_vat           # legal facts keep their values ...
+    assert scn.market.customs_value_basis == de.market.customs_value_basis   # legal facts keep their values ...
     assert scn.plan.pilot_countries == ["FR", "AT", "CH"]
     text = done.checklist()                                        # ... and are listed with their sources
-    assert de.market.import_vat.source in text and "Verify these facts" in text
+    assert de.market.customs_value_source in text and "Verify these facts" in text
+    assert "import_vat" in text                                    # FR's own import VAT, from the fact store
     assert "crossborder report FR" in text and "compliance.csv item hs_classification" in text
     assert "data/facts/markets/FR.yaml" in text                    # FR has its own facts: kept, listed
     assert not (home / "data" / "facts").exists()
@@ -315,3 +316,16 @@ def test_a_new_market_renders_every_chapter(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "France" in text
     assert "example scenario" not in text.lower()
+
+
+def test_a_market_with_duties_but_no_vat_gets_the_source_vat_marked(tmp_path, monkeypatch):
+    """A candidate market of chapter 01 (duties only, e.g. IT) gets the source's import VAT, marked unverified."""
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
+    from crossborder.core import facts
+    from crossborder.scenario import new_market
+
+    assert facts.has_market("IT") and not facts.market("IT").import_vat
+    new_market.write(new_market.plan("IT", "DE"))
+    vat = facts.import_vat("IT", date(2026, 11, 29))
+    assert vat.rate == 0.19 and not vat.verified and vat.source.startswith("copy of DE, not checked for IT")
+    assert facts.duty("IT", "TW", date(2026, 11, 29)).mfn.rate == 0.037   # its own duties kept

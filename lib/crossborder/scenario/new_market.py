@@ -398,10 +398,19 @@ def plan(code: object, source: object, *, ship: bool = False, force: bool = Fals
                           f"(copied from {src}), and market.region")
 
     # the legal facts in the fact store
-    if facts.has_market(dst):
+    if facts.has_market(dst) and facts.market(dst).import_vat:
         fact_path = facts.market_file(dst)
         fact_data = yaml.safe_load(fact_path.read_text(encoding="utf-8"))
         result.kept.append(f"facts/markets/{dst}.yaml: {relative(fact_path)} has {dst}'s own facts")
+    elif facts.has_market(dst):
+        # its own duties, but no import VAT yet (a candidate market of chapter 01): the source's VAT, marked
+        fact_path = out_dir / "facts" / "markets" / f"{dst}.yaml"
+        fact_data = yaml.safe_load(facts.market_file(dst).read_text(encoding="utf-8"))
+        fact_data["import_vat"] = _copy_facts(src, dst).get("import_vat", [])
+        facts._validate(facts.MarketFacts, fact_data, fact_path)
+        result.writes.append(Write(fact_path, _yaml_text(
+            f"# Legal facts for {dst}: its own duties; import VAT a COPY of {src}'s, unverified. Replace it.\n",
+            fact_data), f"legal facts: {dst}'s duties, import VAT a copy of {src}'s (unverified)"))
     else:
         fact_path = out_dir / "facts" / "markets" / f"{dst}.yaml"
         fact_data = _copy_facts(src, dst)
