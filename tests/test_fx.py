@@ -338,6 +338,47 @@ def test_spot_and_stated_volatility_come_from_the_shared_rates_section():
     assert entry.source in text and str(entry.as_of) in text and entry.volatility_source in text
 
 
+def test_interest_rates_come_from_the_fact_store_on_the_report_date():
+    # The scenarios keep no rates of their own; the fact store's policy rate in force on the report date is used.
+    assert "r_domestic" not in fx.FxSection.model_fields and "r_foreign" not in fx.FxSection.model_fields
+    with pytest.raises(InputError, match=r"key 'fx\.r_foreign': unknown key"):
+        scenario.build("US", layers_of("US", {"r_foreign": {"value": 0.0375, "source": "old", "as_of": "2025-10-29"}}))
+    us = fx.inputs(scenario.load("US"), AS_OF)
+    assert (us.r_domestic, us.r_foreign) == (0.02, 0.035)      # CBC 2.00 %; FOMC 2025-12-10: 3.50-3.75 %, lower bound
+    assert us.rate_foreign.as_of == date(2025, 12, 10) and "FOMC" in us.rate_foreign.source
+    before_cut = fx.inputs(scenario.load("US"), date(2025, 12, 1))
+    assert before_cut.r_foreign == 0.0375                        # the October decision was in force then
+    # 12-month forward by covered interest parity, by hand: 30.5 x e^((0.02 - 0.035) x 365/365) = 30.045914
+    a = fx.analyse(us, paths=1000)
+    assert us.years[11] == pytest.approx(365 / 365)
+    assert a.forwards[11] == pytest.approx(30.5 * math.exp(-0.015), rel=1e-12)
+    assert a.forwards[11] == pytest.approx(30.045914, abs=1e-6)
+    jp, mx = fx.inputs(scenario.load("JP"), AS_OF), fx.inputs(scenario.load("MX"), AS_OF)
+    assert (jp.r_foreign, mx.r_foreign) == (0.0075, 0.07)          # BoJ 2025-12-19, Banxico 2025-12-18
+    table = fx.market_table(a, "en")
+    text = " ".join(table.iloc[:, 2])
+    assert us.rate_foreign.source in text and "2025-12-10" in text and us.rate_domestic.source in text
+
+
+def test_stale_interest_rate_is_flagged_with_its_date_and_the_threshold(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
+    fresh = fx.inputs(scenario.load("US"), AS_OF)               # USD checked 2025-12-10: 354 days, within 365
+    assert fresh.stale_rates == [] and fx.stale_rates_note(fresh, "en") == ""
+    late = fx.inputs(scenario.load("US"), date(2027, 1, 15))   # 401 days after the FOMC decision
+    assert [cur for cur, _ in late.stale_rates] == ["TWD", "USD"]
+    note = fx.stale_rates_note(late, "en")
+    assert "2025-12-10" in note and "401 days" in note and "365-day" in note and "Federal funds" in note
+    assert "2025-12-18" in note and "365" in fx.stale_rates_note(late, "zh-TW")
+    labels = " ".join(fx.market_table(fx.analyse(late, paths=1000), "en").iloc[:, 0])
+    assert labels.count("(STALE)") == 2
+    # the threshold is the scenario's facts.stale_after_days
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "US.yaml").write_text("facts: {stale_after_days: 350}\n", encoding="utf-8")
+    tight = fx.inputs(scenario.load("US"), AS_OF)
+    assert [cur for cur, _ in tight.stale_rates] == ["USD"]      # 354 > 350; TWD checked 2025-12-18: 346 days
+    assert "350-day" in fx.stale_rates_note(tight, "en")
+
+
 def _without_pair(code: str, pair: str, overlay: dict | None = None) -> scenario.Scenario:
     layers = layers_of(code, {})
     del layers[0][1]["rates"]["pairs"][pair]
@@ -554,7 +595,7 @@ def test_carry_cost_is_what_the_model_charges_under_each_drift(us_inputs):
     parts = fx.carry_cost(no_drift)
     h, m = 0.5, no_drift.policy.forward_margin
     rec = us_inputs.receivables[:12]
-    fwd = 30.5 * np.exp((0.02 - 0.0375) * us_inputs.years[:12])       # spot, TWD and USD rates of the US scenario
+    fwd = 30.5 * np.exp((0.02 - 0.035) * us_inputs.years[:12])        # US spot; TWD and USD rates in force (fact store)
     assert parts["carry"] == pytest.approx(h * (rec * (30.5 - fwd)).sum(), rel=1e-9) and parts["carry"] > 0
     assert parts["spread"] == pytest.approx(h * (rec * fwd * m).sum(), rel=1e-9)
     assert no_drift.summary.at["forward", "cost"] == pytest.approx(parts["total"], rel=1e-7)
