@@ -152,7 +152,38 @@ def test_bootstrap_mean_matches_forward_and_volatility_is_rescaled():
     fwd = fx.forward_rate(30.5, years, 0.02, 0.0375)
     se = sims.std(axis=1, ddof=1) / math.sqrt(sims.shape[1])
     assert np.all(np.abs(sims.mean(axis=1) - fwd) < 4 * se)
-    assert np.log(sims[-1] / 30.5).std() == pytest.approx(0.06, rel=0.08)
+    # the simulated volatility is the stated one: per monthly step and over the year, within 1 %
+    steps = np.diff(np.log(np.vstack([np.full(sims.shape[1], 30.5), sims])), axis=0)
+    np.testing.assert_allclose(steps.std(axis=1) / np.sqrt(np.diff(np.r_[0.0, years])), 0.06, rtol=0.01)
+    assert np.log(sims[-1] / 30.5).std() == pytest.approx(0.06, rel=0.01)
+
+
+def test_bootstrap_volatility_is_the_stated_one_despite_autocorrelation():
+    # Test data, not history: AR(1) daily returns with phi = -0.4 (strong day-to-day mean reversion). Scaling the
+    # daily returns to 10 % a year gives a multi-day block a variance of about (1 + phi) / (1 - phi) = 0.43 of
+    # length x daily variance, i.e. about 6.5 % a year; the monthly rescaling restores 10 %.
+    rng = np.random.default_rng(11)
+    e = rng.standard_normal(3000)
+    r = np.empty_like(e)
+    r[0] = e[0]
+    for i in range(1, len(e)):
+        r[i] = -0.4 * r[i - 1] + e[i]
+    years = np.array([31, 59, 90, 120, 151, 181]) / 365
+    sims = fx.simulate_bootstrap(1.0, years, 0.10, 0.0, r, 10, 20000, seed=5)
+    steps = np.diff(np.log(np.vstack([np.ones(sims.shape[1]), sims])), axis=0)
+    annualised = steps.std(axis=1) / np.sqrt(np.diff(np.r_[0.0, years]))
+    np.testing.assert_allclose(annualised, 0.10, rtol=0.01)
+    assert np.log(sims[-1]).std() / math.sqrt(years[-1]) == pytest.approx(0.10, rel=0.01)
+
+
+@pytest.mark.parametrize("code", ["DE", "US"])
+def test_scenario_bootstrap_simulates_the_stated_volatility(code):
+    inp = fx.inputs(scenario.load(code), AS_OF)
+    a = fx.analyse(inp, method="bootstrap", paths=20000)
+    log_paths = np.log(np.vstack([np.full(a.paths.shape[1], inp.spot), a.paths]))
+    annualised = np.diff(log_paths, axis=0).std(axis=1) / np.sqrt(np.diff(np.r_[0.0, inp.years[:a.months]]))
+    assert annualised.mean() == pytest.approx(inp.vol, rel=0.01)
+    assert (log_paths[-1] - log_paths[0]).std() / math.sqrt(inp.years[a.months - 1]) == pytest.approx(inp.vol, rel=0.01)
 
 
 def test_simulation_is_seeded():

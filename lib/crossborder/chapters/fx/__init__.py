@@ -22,7 +22,9 @@ Formulas and references
   S e^{-r_f T} N(-d1). (Garman & Kohlhagen, J. Int. Money and Finance 2(3), 1983; Hull ch. 17.)
 - Simulation at monthly steps: geometric Brownian motion, log S_{m} - log S_{m-1} = (mu - sigma^2/2) dt +
   sigma sqrt(dt) Z; or a moving-block bootstrap of historical daily log returns (Kunsch, Ann. Stat. 17, 1989),
-  demeaned and rescaled to the chosen volatility, with an empirical martingale correction so that each
+  demeaned, each month's sum of blocks rescaled to sigma sqrt(dt) exactly (by the pool's block-sum variance:
+  returns autocorrelated within a block would otherwise miss the stated volatility), with an empirical
+  martingale correction so that each
   month's mean gross return is exp(mu dt) (Duan & Simonato, Management Science 44, 1998).
   Drift mu: "risk_neutral" r_d - r_f (the simulated mean is the forward), "zero" (the expected rate is
   today's spot), "historical" (mean daily log return of the pair's history + sigma^2/2).
