@@ -18,6 +18,7 @@ from crossborder.chapters import fx, pricing
 from crossborder.core import rates
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import strings_file
+from crossborder.core.paths import DATA_DIR
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]
@@ -352,6 +353,13 @@ def test_user_csv_replaces_the_proxy_and_calibrates_volatility(tmp_path, monkeyp
     (tmp_path / "scenarios" / "US.yaml").write_text(
         "fx:\n  volatility: {from_history: true, window_days: 250}\n", encoding="utf-8")
     inp = fx.inputs(scenario.load("US"), AS_OF)
+    # +-1 % alternating moves cancel in every even-length block: a 20-day month of two 10-day blocks never moves,
+    # and the bootstrap cannot be scaled to any volatility; odd blocks (7 days) do move.
+    with pytest.raises(InputError, match=r"blocks of 10 days the history's moves cancel out over a month of 20"):
+        fx.analyse(inp, paths=200, drift="historical", method="bootstrap")
+    (tmp_path / "scenarios" / "US.yaml").write_text(
+        "fx:\n  volatility: {from_history: true, window_days: 250}\n  simulation: {block_days: 7}\n", encoding="utf-8")
+    inp = fx.inputs(scenario.load("US"), AS_OF)
     assert not inp.history_is_proxy and inp.history.name == "TWD/USD"
     # 250 returns alternating +-0.01: mean 0, sample std 0.01 sqrt(250/249); x sqrt(252)
     assert inp.vol == pytest.approx(0.01 * math.sqrt(250 / 249) * math.sqrt(252), rel=1e-6)
@@ -500,6 +508,26 @@ def test_tables_and_texts_in_both_languages(analyses):
     assert "新臺幣" in fx.headline(a, "zh-TW")[1] and "萬元" in fx.headline(a, "zh-TW")[1]
     assert fx.headline(a, "en")[1].startswith("CFaR95 TWD\u00a0")  # core number style: a non-breaking space
     assert len(fx.exposure_table(a, "en")) == 12
+
+
+def test_cfar_has_one_definition_against_the_budget(analyses):
+    # The glossary and the chapter define CFaR the same way: the budget-rate value of the receipts minus the 5th
+    # percentile of the simulated receipts; the shortfall against the expected value is a second, named figure.
+    glossary = pd.read_csv(DATA_DIR / "glossary.csv").set_index("term")
+    en, zh = glossary.at["CFaR", "en"], glossary.at["CFaR", "zh_TW"]
+    assert "budget" in en and "5th percentile" in en and "below its expected value" not in en
+    assert "預算" in zh and "第 5 百分位" in zh and "低於預期值" not in zh
+    a = analyses["US"]
+    for name in ("unhedged", "forward"):
+        totals = a.outcomes[name].totals
+        p5 = np.quantile(totals, 0.05)
+        by_hand = float((a.inputs.receivables[:a.months] * a.inputs.budget).sum()) - p5   # budget-rate value - P5
+        assert a.summary.at[name, "cfar95"] == pytest.approx(by_hand, rel=1e-12)
+        assert a.summary.at[name, "cfar95"] == pytest.approx(fx.cash_flow_at_risk(totals, a.budget_total), rel=1e-12)
+        assert a.summary.at[name, "cfar95_mean"] == pytest.approx(totals.mean() - p5, rel=1e-12)
+    table = fx.summary_table(a, "en")
+    assert "CFaR 95% (vs budget)" in table.columns and "95% shortfall vs expected" in table.columns
+    assert "CFaR 95%（相對預算）" in fx.summary_table(a, "zh-TW").columns
 
 
 def test_chinese_strings_use_full_width_punctuation():

@@ -167,6 +167,12 @@ def simulate_bootstrap(spot: float, years: ArrayLike, vol: float, drift: float, 
     # The exact variance of one block of each length over the starts it is drawn from, summed per month.
     block_var = {int(n): float(np.var(cum[n:n + n_starts] - cum[:n_starts])) for n in np.unique(lengths)}
     month_var = np.add.reduceat(np.array([block_var[int(n)] for n in lengths]), first)
+    flat = month_var <= 1e-12 * days * float(np.var(r))
+    if np.any(flat):
+        m = int(np.argmax(flat))
+        raise InputError(f"returns: in blocks of {block_days} days the history's moves cancel out over a month of "
+                         f"{days[m]} trading days (no variance to scale to the volatility {vol!r}); choose another "
+                         f"block length (fx.simulation.block_days) or method gbm")
     steps *= (vol * np.sqrt(dt) / np.sqrt(month_var))[:, None]
     steps -= np.log(np.mean(np.exp(steps), axis=1, keepdims=True))
     steps += (drift * dt)[:, None]

@@ -46,6 +46,7 @@ def summary_table(a: Analysis, lang: str) -> pd.DataFrame:
             t("fx.col_mean", lang): fmt.number(r["mean"] / unit, lang, 1),
             t("fx.col_cfar", lang, level="95%"): fmt.number(r["cfar95"] / unit, lang, 1),
             t("fx.col_cfar_share", lang): fmt.percent(r["cfar95_share"], lang, 1),
+            t("fx.col_cfar_mean", lang): fmt.number(r["cfar95_mean"] / unit, lang, 1),
             t("fx.col_cfar", lang, level=fmt.percent(a.level, lang, 0)): fmt.number(r["cfar_level"] / unit, lang, 1),
             t("fx.col_cost", lang): fmt.number(r["cost"] / unit, lang, 2),
             t("fx.col_premium", lang): fmt.number(r["premium"] / unit, lang, 2),
