@@ -18,6 +18,7 @@ from crossborder.chapters import fx, pricing
 from crossborder.core import rates
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import strings_file
+from crossborder.core.paths import DATA_DIR
 
 AS_OF = date(2026, 11, 29)
 MARKETS = ["DE", "US", "JP", "VN", "MX", "IN"]
@@ -152,7 +153,38 @@ def test_bootstrap_mean_matches_forward_and_volatility_is_rescaled():
     fwd = fx.forward_rate(30.5, years, 0.02, 0.0375)
     se = sims.std(axis=1, ddof=1) / math.sqrt(sims.shape[1])
     assert np.all(np.abs(sims.mean(axis=1) - fwd) < 4 * se)
-    assert np.log(sims[-1] / 30.5).std() == pytest.approx(0.06, rel=0.08)
+    # the simulated volatility is the stated one: per monthly step and over the year, within 1 %
+    steps = np.diff(np.log(np.vstack([np.full(sims.shape[1], 30.5), sims])), axis=0)
+    np.testing.assert_allclose(steps.std(axis=1) / np.sqrt(np.diff(np.r_[0.0, years])), 0.06, rtol=0.01)
+    assert np.log(sims[-1] / 30.5).std() == pytest.approx(0.06, rel=0.01)
+
+
+def test_bootstrap_volatility_is_the_stated_one_despite_autocorrelation():
+    # Test data, not history: AR(1) daily returns with phi = -0.4 (strong day-to-day mean reversion). Scaling the
+    # daily returns to 10 % a year gives a multi-day block a variance of about (1 + phi) / (1 - phi) = 0.43 of
+    # length x daily variance, i.e. about 6.5 % a year; the monthly rescaling restores 10 %.
+    rng = np.random.default_rng(11)
+    e = rng.standard_normal(3000)
+    r = np.empty_like(e)
+    r[0] = e[0]
+    for i in range(1, len(e)):
+        r[i] = -0.4 * r[i - 1] + e[i]
+    years = np.array([31, 59, 90, 120, 151, 181]) / 365
+    sims = fx.simulate_bootstrap(1.0, years, 0.10, 0.0, r, 10, 20000, seed=5)
+    steps = np.diff(np.log(np.vstack([np.ones(sims.shape[1]), sims])), axis=0)
+    annualised = steps.std(axis=1) / np.sqrt(np.diff(np.r_[0.0, years]))
+    np.testing.assert_allclose(annualised, 0.10, rtol=0.01)
+    assert np.log(sims[-1]).std() / math.sqrt(years[-1]) == pytest.approx(0.10, rel=0.01)
+
+
+@pytest.mark.parametrize("code", ["DE", "US"])
+def test_scenario_bootstrap_simulates_the_stated_volatility(code):
+    inp = fx.inputs(scenario.load(code), AS_OF)
+    a = fx.analyse(inp, method="bootstrap", paths=20000)
+    log_paths = np.log(np.vstack([np.full(a.paths.shape[1], inp.spot), a.paths]))
+    annualised = np.diff(log_paths, axis=0).std(axis=1) / np.sqrt(np.diff(np.r_[0.0, inp.years[:a.months]]))
+    assert annualised.mean() == pytest.approx(inp.vol, rel=0.01)
+    assert (log_paths[-1] - log_paths[0]).std() / math.sqrt(inp.years[a.months - 1]) == pytest.approx(inp.vol, rel=0.01)
 
 
 def test_simulation_is_seeded():
@@ -321,6 +353,13 @@ def test_user_csv_replaces_the_proxy_and_calibrates_volatility(tmp_path, monkeyp
     (tmp_path / "scenarios" / "US.yaml").write_text(
         "fx:\n  volatility: {from_history: true, window_days: 250}\n", encoding="utf-8")
     inp = fx.inputs(scenario.load("US"), AS_OF)
+    # +-1 % alternating moves cancel in every even-length block: a 20-day month of two 10-day blocks never moves,
+    # and the bootstrap cannot be scaled to any volatility; odd blocks (7 days) do move.
+    with pytest.raises(InputError, match=r"blocks of 10 days the history's moves cancel out over a month of 20"):
+        fx.analyse(inp, paths=200, drift="historical", method="bootstrap")
+    (tmp_path / "scenarios" / "US.yaml").write_text(
+        "fx:\n  volatility: {from_history: true, window_days: 250}\n  simulation: {block_days: 7}\n", encoding="utf-8")
+    inp = fx.inputs(scenario.load("US"), AS_OF)
     assert not inp.history_is_proxy and inp.history.name == "TWD/USD"
     # 250 returns alternating +-0.01: mean 0, sample std 0.01 sqrt(250/249); x sqrt(252)
     assert inp.vol == pytest.approx(0.01 * math.sqrt(250 / 249) * math.sqrt(252), rel=1e-6)
@@ -336,6 +375,47 @@ def test_spot_and_stated_volatility_come_from_the_shared_rates_section():
     table = fx.market_table(fx.analyse(inp, paths=1000), "en")
     text = " ".join(table.iloc[:, 2])
     assert entry.source in text and str(entry.as_of) in text and entry.volatility_source in text
+
+
+def test_interest_rates_come_from_the_fact_store_on_the_report_date():
+    # The scenarios keep no rates of their own; the fact store's policy rate in force on the report date is used.
+    assert "r_domestic" not in fx.FxSection.model_fields and "r_foreign" not in fx.FxSection.model_fields
+    with pytest.raises(InputError, match=r"key 'fx\.r_foreign': unknown key"):
+        scenario.build("US", layers_of("US", {"r_foreign": {"value": 0.0375, "source": "old", "as_of": "2025-10-29"}}))
+    us = fx.inputs(scenario.load("US"), AS_OF)
+    assert (us.r_domestic, us.r_foreign) == (0.02, 0.035)      # CBC 2.00 %; FOMC 2025-12-10: 3.50-3.75 %, lower bound
+    assert us.rate_foreign.as_of == date(2025, 12, 10) and "FOMC" in us.rate_foreign.source
+    before_cut = fx.inputs(scenario.load("US"), date(2025, 12, 1))
+    assert before_cut.r_foreign == 0.0375                        # the October decision was in force then
+    # 12-month forward by covered interest parity, by hand: 30.5 x e^((0.02 - 0.035) x 365/365) = 30.045914
+    a = fx.analyse(us, paths=1000)
+    assert us.years[11] == pytest.approx(365 / 365)
+    assert a.forwards[11] == pytest.approx(30.5 * math.exp(-0.015), rel=1e-12)
+    assert a.forwards[11] == pytest.approx(30.045914, abs=1e-6)
+    jp, mx = fx.inputs(scenario.load("JP"), AS_OF), fx.inputs(scenario.load("MX"), AS_OF)
+    assert (jp.r_foreign, mx.r_foreign) == (0.0075, 0.07)          # BoJ 2025-12-19, Banxico 2025-12-18
+    table = fx.market_table(a, "en")
+    text = " ".join(table.iloc[:, 2])
+    assert us.rate_foreign.source in text and "2025-12-10" in text and us.rate_domestic.source in text
+
+
+def test_stale_interest_rate_is_flagged_with_its_date_and_the_threshold(tmp_path, monkeypatch):
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
+    fresh = fx.inputs(scenario.load("US"), AS_OF)               # USD checked 2025-12-10: 354 days, within 365
+    assert fresh.stale_rates == [] and fx.stale_rates_note(fresh, "en") == ""
+    late = fx.inputs(scenario.load("US"), date(2027, 1, 15))   # 401 days after the FOMC decision
+    assert [cur for cur, _ in late.stale_rates] == ["TWD", "USD"]
+    note = fx.stale_rates_note(late, "en")
+    assert "2025-12-10" in note and "401 days" in note and "365-day" in note and "Federal funds" in note
+    assert "2025-12-18" in note and "365" in fx.stale_rates_note(late, "zh-TW")
+    labels = " ".join(fx.market_table(fx.analyse(late, paths=1000), "en").iloc[:, 0])
+    assert labels.count("(STALE)") == 2
+    # the threshold is the scenario's facts.stale_after_days
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "US.yaml").write_text("facts: {stale_after_days: 350}\n", encoding="utf-8")
+    tight = fx.inputs(scenario.load("US"), AS_OF)
+    assert [cur for cur, _ in tight.stale_rates] == ["USD"]      # 354 > 350; TWD checked 2025-12-18: 346 days
+    assert "350-day" in fx.stale_rates_note(tight, "en")
 
 
 def _without_pair(code: str, pair: str, overlay: dict | None = None) -> scenario.Scenario:
@@ -428,6 +508,26 @@ def test_tables_and_texts_in_both_languages(analyses):
     assert "新臺幣" in fx.headline(a, "zh-TW")[1] and "萬元" in fx.headline(a, "zh-TW")[1]
     assert fx.headline(a, "en")[1].startswith("CFaR95 TWD\u00a0")  # core number style: a non-breaking space
     assert len(fx.exposure_table(a, "en")) == 12
+
+
+def test_cfar_has_one_definition_against_the_budget(analyses):
+    # The glossary and the chapter define CFaR the same way: the budget-rate value of the receipts minus the 5th
+    # percentile of the simulated receipts; the shortfall against the expected value is a second, named figure.
+    glossary = pd.read_csv(DATA_DIR / "glossary.csv").set_index("term")
+    en, zh = glossary.at["CFaR", "en"], glossary.at["CFaR", "zh_TW"]
+    assert "budget" in en and "5th percentile" in en and "below its expected value" not in en
+    assert "預算" in zh and "第 5 百分位" in zh and "低於預期值" not in zh
+    a = analyses["US"]
+    for name in ("unhedged", "forward"):
+        totals = a.outcomes[name].totals
+        p5 = np.quantile(totals, 0.05)
+        by_hand = float((a.inputs.receivables[:a.months] * a.inputs.budget).sum()) - p5   # budget-rate value - P5
+        assert a.summary.at[name, "cfar95"] == pytest.approx(by_hand, rel=1e-12)
+        assert a.summary.at[name, "cfar95"] == pytest.approx(fx.cash_flow_at_risk(totals, a.budget_total), rel=1e-12)
+        assert a.summary.at[name, "cfar95_mean"] == pytest.approx(totals.mean() - p5, rel=1e-12)
+    table = fx.summary_table(a, "en")
+    assert "CFaR 95% (vs budget)" in table.columns and "95% shortfall vs expected" in table.columns
+    assert "CFaR 95%（相對預算）" in fx.summary_table(a, "zh-TW").columns
 
 
 def test_chinese_strings_use_full_width_punctuation():
@@ -554,7 +654,7 @@ def test_carry_cost_is_what_the_model_charges_under_each_drift(us_inputs):
     parts = fx.carry_cost(no_drift)
     h, m = 0.5, no_drift.policy.forward_margin
     rec = us_inputs.receivables[:12]
-    fwd = 30.5 * np.exp((0.02 - 0.0375) * us_inputs.years[:12])       # spot, TWD and USD rates of the US scenario
+    fwd = 30.5 * np.exp((0.02 - 0.035) * us_inputs.years[:12])        # US spot; TWD and USD rates in force (fact store)
     assert parts["carry"] == pytest.approx(h * (rec * (30.5 - fwd)).sum(), rel=1e-9) and parts["carry"] > 0
     assert parts["spread"] == pytest.approx(h * (rec * fwd * m).sum(), rel=1e-9)
     assert no_drift.summary.at["forward", "cost"] == pytest.approx(parts["total"], rel=1e-7)

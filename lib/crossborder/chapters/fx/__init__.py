@@ -14,13 +14,17 @@ Conventions
 Formulas and references
 -----------------------
 - Forward (covered interest parity): F = S exp((r_d - r_f) T). (Hull, *Options, Futures, and Other
-  Derivatives*, 11th ed., ch. 5.10.)
+  Derivatives*, 11th ed., ch. 5.10.) r_d and r_f are the home and invoice currencies' policy rates in force
+  on the report date in the dated fact store (``crossborder.core.facts``), standing in for 12-month rates
+  (an assumption); one older than ``facts.stale_after_days`` is flagged in the chapter.
 - Garman-Kohlhagen (1983) European FX options: d1 = (ln(S/K) + (r_d - r_f + sigma^2/2) T) / (sigma sqrt T),
   d2 = d1 - sigma sqrt T; call = S e^{-r_f T} N(d1) - K e^{-r_d T} N(d2); put = K e^{-r_d T} N(-d2) -
   S e^{-r_f T} N(-d1). (Garman & Kohlhagen, J. Int. Money and Finance 2(3), 1983; Hull ch. 17.)
 - Simulation at monthly steps: geometric Brownian motion, log S_{m} - log S_{m-1} = (mu - sigma^2/2) dt +
   sigma sqrt(dt) Z; or a moving-block bootstrap of historical daily log returns (Kunsch, Ann. Stat. 17, 1989),
-  demeaned and rescaled to the chosen volatility, with an empirical martingale correction so that each
+  demeaned, each month's sum of blocks rescaled to sigma sqrt(dt) exactly (by the pool's block-sum variance:
+  returns autocorrelated within a block would otherwise miss the stated volatility), with an empirical
+  martingale correction so that each
   month's mean gross return is exp(mu dt) (Duan & Simonato, Management Science 44, 1998).
   Drift mu: "risk_neutral" r_d - r_f (the simulated mean is the forward), "zero" (the expected rate is
   today's spot), "historical" (mean daily log return of the pair's history + sigma^2/2).
@@ -45,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from crossborder.core.lazy import exports
 
-from .section import FxSection, InterestRate, Layer, PolicySection, SimulationSection, Volatility
+from .section import FxSection, Layer, PolicySection, SimulationSection, Volatility
 
 if TYPE_CHECKING:
     from .charts import cfar_cost_figure, cover_figure, distribution_figure, fan_figure, history_figure, payoff_figure
@@ -80,6 +84,7 @@ if TYPE_CHECKING:
         proxy_note,
         proxy_volatility,
         recommendation,
+        stale_rates_note,
         strategy_label,
         summary_table,
         talking_points,
@@ -98,8 +103,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
               "run_strategies", "summarize"),
     "runner": ("run",),
     "present": ("effectiveness_table", "exposure_table", "exposure_text", "headline", "market_table", "pair_label",
-                "proxy_note", "proxy_volatility", "recommendation", "strategy_label", "summary_table",
-                "talking_points", "unconfirmed_table"),
+                "proxy_note", "proxy_volatility", "recommendation", "stale_rates_note", "strategy_label",
+                "summary_table", "talking_points", "unconfirmed_table"),
     "charts": ("cfar_cost_figure", "cover_figure", "distribution_figure", "fan_figure", "history_figure",
                "payoff_figure"),
     "control_panel": ("panel", "render"),
@@ -109,4 +114,4 @@ _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 __getattr__, __dir__ = exports(__name__, _LAZY)
 
-__all__ = ["FxSection", "InterestRate", "Layer", "PolicySection", "SimulationSection", "Volatility", *_LAZY]
+__all__ = ["FxSection", "Layer", "PolicySection", "SimulationSection", "Volatility", *_LAZY]

@@ -1,5 +1,6 @@
 """A run's inputs from one market's scenario: the rate, its volatility and history (ECB, a user CSV or a proxy
-pair), the exposure and the settlement calendar."""
+pair), the two currencies' interest rates (the dated fact store, in force on the report date), the exposure
+and the settlement calendar."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crossborder.core import rates
+from crossborder.core import facts, rates
 from crossborder.core.errors import InputError
+from crossborder.core.facts import InterestRate
 from crossborder.scenario import Scenario
 
 from .section import FxSection
@@ -59,6 +61,9 @@ class Inputs:
     vol_note: str
     history: pd.Series | None          # the pair's history, or the proxy pair's, or None
     history_is_proxy: bool
+    rate_domestic: InterestRate        # home-currency policy rate in force on as_of (fact store)
+    rate_foreign: InterestRate         # invoice-currency policy rate in force on as_of (fact store)
+    stale_after_days: int              # scenario facts.stale_after_days: older facts are flagged
     history_error: str = ""            # why the pair has no history of its own (empty when it has one)
 
     @property
@@ -75,11 +80,17 @@ class Inputs:
 
     @property
     def r_domestic(self) -> float:
-        return self.section.r_domestic.value
+        return self.rate_domestic.value
 
     @property
     def r_foreign(self) -> float:
-        return self.section.r_foreign.value
+        return self.rate_foreign.value
+
+    @property
+    def stale_rates(self) -> list[tuple[str, InterestRate]]:
+        """(currency, fact) for each of the two interest rates whose as-of date is older than the threshold."""
+        pairs = [(self.home, self.rate_domestic), (self.invoice, self.rate_foreign)]
+        return [(cur, r) for cur, r in pairs if r.stale(self.as_of, self.stale_after_days)]
 
     @property
     def policy(self) -> Policy:
@@ -144,6 +155,8 @@ def inputs(scn: Scenario, as_of: date) -> Inputs:
             rates.history(home, invoice)
         except InputError as exc:
             history_error = str(exc)
+    facts.check_date(as_of)
+    rate_domestic, rate_foreign = facts.interest_rate(home, as_of), facts.interest_rate(invoice, as_of)
     dates, years = settlement_dates(as_of, n)
     return Inputs(scn.code, home, invoice, as_of, dates, years, fx, spot, spot_source, spot_as_of, vol, note,
-                  history, is_proxy, history_error)
+                  history, is_proxy, rate_domestic, rate_foreign, scn.facts.stale_after_days, history_error)

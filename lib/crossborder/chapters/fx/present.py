@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core import fmt, rates
+from crossborder.core.facts import InterestRate
 from crossborder.core.i18n import country_name, t
 
 from .data import Inputs, Policy
@@ -45,6 +46,7 @@ def summary_table(a: Analysis, lang: str) -> pd.DataFrame:
             t("fx.col_mean", lang): fmt.number(r["mean"] / unit, lang, 1),
             t("fx.col_cfar", lang, level="95%"): fmt.number(r["cfar95"] / unit, lang, 1),
             t("fx.col_cfar_share", lang): fmt.percent(r["cfar95_share"], lang, 1),
+            t("fx.col_cfar_mean", lang): fmt.number(r["cfar95_mean"] / unit, lang, 1),
             t("fx.col_cfar", lang, level=fmt.percent(a.level, lang, 0)): fmt.number(r["cfar_level"] / unit, lang, 1),
             t("fx.col_cost", lang): fmt.number(r["cost"] / unit, lang, 2),
             t("fx.col_premium", lang): fmt.number(r["premium"] / unit, lang, 2),
@@ -113,10 +115,10 @@ def market_table(a: Analysis, lang: str) -> pd.DataFrame:
         (t("fx.item_spot", lang, pair=pair), _rate(inp.spot, lang), f"{inp.spot_source} ({as_of} {inp.spot_as_of})"),
         (t("fx.item_budget", lang), _rate(inp.budget, lang), t("fx.budget_source", lang)),
         (t("fx.item_forward", lang, months=a.months), _rate(a.forwards[-1], lang), t("fx.forward_source", lang)),
-        (t("fx.item_rate", lang, cur=fmt.currency_name(inp.home, lang)), fmt.percent(inp.r_domestic, lang, 2),
-         f"{fx.r_domestic.source} ({as_of} {fx.r_domestic.as_of})"),
-        (t("fx.item_rate", lang, cur=fmt.currency_name(inp.invoice, lang)), fmt.percent(inp.r_foreign, lang, 2),
-         f"{fx.r_foreign.source} ({as_of} {fx.r_foreign.as_of})"),
+        (_rate_item(inp.home, inp.rate_domestic, inp, lang), fmt.percent(inp.r_domestic, lang, 2),
+         _rate_source(inp.rate_domestic, lang)),
+        (_rate_item(inp.invoice, inp.rate_foreign, inp, lang), fmt.percent(inp.r_foreign, lang, 2),
+         _rate_source(inp.rate_foreign, lang)),
         (t("fx.item_vol", lang), fmt.percent(a.vol, lang, 1),
          inp.vol_note if a.vol == inp.vol else t("fx.vol_user", lang)),
         (t("fx.item_history", lang), hist, ""),
@@ -124,6 +126,30 @@ def market_table(a: Analysis, lang: str) -> pd.DataFrame:
                                                                                 source=fx.exposure_source)),
     ]
     return pd.DataFrame(rows, columns=[t("fx.col_item", lang), t("fx.col_value", lang), t("fx.col_source", lang)])
+
+
+def _rate_item(currency: str, fact: InterestRate, inp: Inputs, lang: str) -> str:
+    label = t("fx.item_rate", lang, cur=fmt.currency_name(currency, lang))
+    if fact.stale(inp.as_of, inp.stale_after_days):
+        label += f" ({t('fx.rate_stale_tag', lang)})"
+    return label
+
+
+def _rate_source(fact: InterestRate, lang: str) -> str:
+    return t("fx.rate_source", lang, name=fact.name, start=fact.valid_from or fmt.DASH, source=fact.source,
+             as_of=t("common.as_of", lang), checked=fact.as_of)
+
+
+def stale_rates_note(inp: Inputs, lang: str) -> str:
+    """A warning naming each interest rate whose as-of date is older than ``facts.stale_after_days`` on the
+    report date (Markdown; empty when both are fresh)."""
+    stale = inp.stale_rates
+    if not stale:
+        return ""
+    items = [t("fx.rate_stale_item", lang, cur=fmt.currency_name(cur, lang), value=fmt.percent(r.value, lang, 2),
+               name=r.name, as_of=r.as_of, age=(inp.as_of - r.as_of).days) for cur, r in stale]
+    return t("fx.rates_stale", lang, on=inp.as_of, items=("；" if lang == "zh-TW" else "; ").join(items),
+             days=inp.stale_after_days)
 
 
 def proxy_volatility(inp: Inputs, window: int = 252) -> float | None:

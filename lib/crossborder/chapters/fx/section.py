@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from crossborder.core.schema import Model, Text, _currency
-
-
-class InterestRate(Model):
-    """A continuously compounded annual rate (fraction) for the hedge horizon, with its source."""
-
-    value: float = Field(ge=-0.05, le=1.0)
-    source: str = Field(min_length=1)
-    as_of: date
 
 
 class Volatility(Model):
@@ -70,8 +61,8 @@ class FxSection(Model):
     invoice_note: Text                    # why the market is invoiced in this currency
     terms: Text                           # payment terms and when the exposure is born (LC / OA timing)
     budget_rate: float = Field(gt=0)      # the rate the budget converts at (home per invoice unit)
-    r_domestic: InterestRate              # home-currency rate
-    r_foreign: InterestRate               # invoice-currency rate
+    # The home and invoice currencies' interest rates are not kept here: they come from the dated fact store
+    # (crossborder.core.facts, data/facts/interest_rates.yaml) in force on the report date.
     volatility: Volatility                # stated in rates.pairs unless from_history
     history_proxy: list[str] | None = Field(default=None, min_length=2, max_length=2)  # [domestic, foreign]
     receivables: list[float] = Field(min_length=1, max_length=24)  # invoice currency, per month from next

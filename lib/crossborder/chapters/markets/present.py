@@ -144,7 +144,8 @@ def ahp_note(res: AhpResult | None, data: Data, lang: str) -> str:
     """The AHP consistency verdict in words, naming the most inconsistent judgements when CR > 0.1."""
     if res is None:
         return ""
-    kind = t("markets.ahp_complete" if res.complete else "markets.ahp_incomplete", lang)
+    kind = (t("markets.ahp_complete", lang) if res.complete
+            else t("markets.ahp_incomplete", lang, known=res.known, pairs=res.pairs))
     if res.consistent:
         return t("markets.ahp_ok", lang, cr=res.cr, lam=res.lambda_max, ri=res.ri, kind=kind)
     worst = res.inconsistent.head(3)
