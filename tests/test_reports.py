@@ -2,6 +2,7 @@
 per market and language, and the PDFs read back with the market, chart titles and Chinese text intact."""
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -74,8 +75,9 @@ def test_pdf_reads_back(rendered, code, lang, market_name):
     contents = next(p for p in pages if ("目錄" if lang == "zh-TW" else "Contents") in p)
     for nb_path in NOTEBOOKS:
         title = chapter_title(nbformat.read(nb_path, as_version=4), lang, nb_path.stem)
-        line = next(x for x in contents.splitlines() if x.strip().startswith(title[:12]))
-        page = int(line.split()[-1])
+        flat_contents, flat_title = "".join(contents.split()), "".join(title.split())
+        rest = flat_contents[flat_contents.index(flat_title[:10]) + len(flat_title[:10]):]
+        page = int(re.search(r"(?<!\d)(\d{1,3})(?!\d)", rest[len(flat_title) - 10:] if rest.startswith(flat_title[10:]) else rest).group(1))
         assert "".join(title.split()) in "".join(pages[page - 1].split()), (title, page)
     facts_title = "採用之事實" if lang == "zh-TW" else "Facts used"
     assert any(facts_title in p for p in pages[-4:])  # the facts used close the report
