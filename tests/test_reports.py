@@ -75,12 +75,10 @@ def test_pdf_reads_back(rendered, code, lang, market_name):
     contents = next(p for p in pages if ("目錄" if lang == "zh-TW" else "Contents") in p)
     for nb_path in NOTEBOOKS:
         title = chapter_title(nbformat.read(nb_path, as_version=4), lang, nb_path.stem)
-        flat_contents, flat_title = "".join(contents.split()), "".join(title.split())
-        head, tail = flat_title[:10], flat_title[10:]
-        rest = flat_contents[flat_contents.index(head) + len(head):]
-        if tail and rest.startswith(tail):
-            rest = rest[len(tail):]   # else the title wrapped around its page number
-        page = int(re.search(r"(\d{1,3})", rest).group(1))
+        flat_title = "".join(title.split())
+        page = next(int(m.group(2)) for line in contents.splitlines()
+                    if (m := re.match(r"^\s*(.*?)\s+(\d{1,3})\s*$", line))
+                    and flat_title.startswith("".join(m.group(1).split())[:12]))   # a wrapped title: its first line
         assert "".join(title.split()) in "".join(pages[page - 1].split()), (title, page)
     facts_title = "採用之事實" if lang == "zh-TW" else "Facts used"
     assert any(facts_title in p for p in pages[-4:])  # the facts used close the report
