@@ -2,6 +2,7 @@
 per market and language, and the PDFs read back with the market, chart titles and Chinese text intact."""
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -69,6 +70,18 @@ def test_pdf_reads_back(rendered, code, lang, market_name):
         assert "".join(title.split()) in flat, f"{title!r} missing from {code}-{lang}.pdf"
     chart_title = "大綱各章節引入的專業術語數" if lang == "zh-TW" else "Terms of art introduced by each section"
     assert "".join(chart_title.split()) in flat  # a chart's title: the chart was drawn, fonts intact
+    # The contents give each chapter's page, read back from the first printing's bookmarks, and the page is right.
+    pages = text.split("\f")
+    contents = next(p for p in pages if ("目錄" if lang == "zh-TW" else "Contents") in p)
+    for nb_path in NOTEBOOKS:
+        title = chapter_title(nbformat.read(nb_path, as_version=4), lang, nb_path.stem)
+        flat_title = "".join(title.split())
+        page = next(int(m.group(2)) for line in contents.splitlines()
+                    if (m := re.match(r"^\s*(.*?)\s+(\d{1,3})\s*$", line))
+                    and flat_title.startswith("".join(m.group(1).split())[:12]))   # a wrapped title: its first line
+        assert "".join(title.split()) in "".join(pages[page - 1].split()), (title, page)
+    facts_title = "採用之事實" if lang == "zh-TW" else "Facts used"
+    assert any(facts_title in p for p in pages[-4:])  # the facts used close the report
     if lang == "zh-TW":
         assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 500  # Chinese text, not empty boxes
     else:

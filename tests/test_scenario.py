@@ -128,3 +128,10 @@ def test_sections_are_checked_against_each_other(user_folder):
     with pytest.raises(InputError, match=r"key 'landed\.shipment\.origin': expected one of the exporter's plants \(VN\), found 'TW'"):
         scenario.save_overlay("DE", "exporter", {"origin_plants": ["VN"]})
     assert not (user_folder / "scenarios" / "DE.yaml").exists()
+
+
+def test_overlay_changes_list_every_key_the_user_changed(user_folder):
+    assert scenario.overlay_changes(scenario.load("DE")) == []
+    scenario.save_sections("DE", {"pricing": {"stress": {"fx_shift": 0.1}}, "exporter": {"origin_plants": ["TW", "VN", "JP"]}})
+    changes = {c.key: (c.shipped, c.used) for c in scenario.overlay_changes(scenario.load("DE"))}
+    assert changes == {"pricing.stress.fx_shift": (0.0, 0.1), "exporter.origin_plants": (["TW", "VN"], ["TW", "VN", "JP"])}

@@ -25,10 +25,10 @@ import nbformat
 from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
-from crossborder.core.i18n import check_lang
+from crossborder.core.i18n import check_lang, t
 from crossborder.core.paths import notebooks_dir
 from crossborder.report.execute import Kernel, chapter_notebooks, execute
-from crossborder.report.html import chapter_html, chapter_title, document
+from crossborder.report.html import chapter_html, chapter_pages, chapter_title, document, facts_used
 from crossborder.report.pdf import Browser, PrintError, chromium
 from crossborder.scenario.facts_table import market_facts
 
@@ -84,10 +84,18 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
         return outcome
     scn = scenario.load(job.code)
     html_file = exec_dir / f"{job.code}-{lang}.html"
-    atomic_write_text(html_file, document(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang, job.as_of),
-                                          example=scn.meta.example, chapters=chapters))
+    parts = dict(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang, job.as_of),
+                 example=scn.meta.example, chapters=chapters, changes=scenario.overlay_changes(scn),
+                 facts_used=facts_used(scn, job.as_of, lang))
+    pdf_file = market_dir / f"{job.code}-{lang}.pdf"
     try:
-        outcome.pdf = browser.print_pdf(html_file, market_dir / f"{job.code}-{lang}.pdf")
+        # First pass prints without page numbers; the second prints the contents with the pages the first
+        # pass put each chapter on (the contents page itself keeps its length, so the numbers hold).
+        atomic_write_text(html_file, document(**parts))
+        titles = [title for _, title, _, _ in chapters] + [t("report.facts_used", lang)]
+        pages = chapter_pages(browser.render_pdf(html_file), titles)
+        atomic_write_text(html_file, document(**parts, pages=pages))
+        outcome.pdf = browser.print_pdf(html_file, pdf_file)
     except PrintError as exc:
         outcome.failures.append(f"PDF: {exc}")
     outcome.seconds = time.perf_counter() - start

@@ -22,9 +22,12 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
+from crossborder.core import facts, registry
+from crossborder.core.fmt import percent
 from crossborder.core.i18n import country_name, t
 from crossborder.notebook import tags
 from crossborder.notebook.chapter import HEADLINE_MIME, PLOTLY_CONFIG
+from crossborder.scenario import Change, Scenario
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 CSS_FILE = Path(__file__).with_name("report.css")
@@ -99,22 +102,85 @@ def chapter_title(nb: nbformat.NotebookNode, lang: str, fallback: str) -> str:
 
 
 def chapter_html(nb: nbformat.NotebookNode, lang: str, anchor: str) -> str:
+    """The chapter's body (the report template wraps it in its section, after any note on the user's changes)."""
     body, _ = _exporter().from_notebook_node(report_notebook(nb, lang, anchor))
-    return f'<section class="chapter" id="{anchor}">{body}</section>'
+    return body
 
 
-def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="cb-table", escape=True)
+def _table(df: pd.DataFrame, extra: str = "") -> str:
+    return df.to_html(index=False, border=0, classes=f"cb-table {extra}".strip(), escape=True)
 
 
 def document(*, code: str, lang: str, as_of: date, facts: pd.DataFrame, example: bool,
-             chapters: list[tuple[str, str, dict | None, str]]) -> str:
-    """The whole report: cover, executive summary, contents, chapters (``report.html.j2``, autoescaped).
+             chapters: list[tuple[str, str, dict | None, str]], changes: list[Change] | None = None,
+             facts_used: pd.DataFrame | None = None, pages: dict[str, int] | None = None) -> str:
+    """The whole report: cover, executive summary, contents, chapters, the facts used (``report.html.j2``,
+    autoescaped).
 
-    ``chapters`` holds (anchor, title, headline or None, chapter HTML) in order.
+    ``chapters`` holds (anchor, title, headline or None, chapter HTML) in order; ``changes`` the user's overlay
+    (listed on the cover and at the top of each chapter whose section it changes); ``pages`` the page of each
+    chapter title from a first printing, for the contents.
     """
+    changes = changes or []
+    by_section: dict[str, list[Change]] = {}
+    for c in changes:
+        by_section.setdefault(c.section, []).append(c)
+    rows = []
+    for a, title, h, body in chapters:
+        chapter_id = a.removeprefix("ch-")
+        section = next((c.section for c in registry.chapters() if c.id == chapter_id), None)
+        mine = by_section.get(section or "", []) + by_section.get("exporter", []) + by_section.get("market", [])
+        rows.append({"anchor": a, "title": title, "headline": h, "body": body, "page": (pages or {}).get(title),
+                     "changes": [(c.key, _value(c.shipped), _value(c.used)) for c in mine]})
     return _env().get_template("report.html.j2").render(
         lang=lang, code=code, as_of=as_of.isoformat(), market=country_name(code, lang), example=example,
         t=lambda key, **kw: t(f"report.{key}", lang, **kw), css=CSS_FILE.read_text(encoding="utf-8"),
-        plotlyjs=get_plotlyjs(), facts_table=_table(facts),
-        chapters=[{"anchor": a, "title": title, "headline": h, "body": body} for a, title, h, body in chapters])
+        plotlyjs=get_plotlyjs(), facts_table=_table(facts), chapters=rows,
+        changes=[(c.key, _value(c.shipped), _value(c.used)) for c in changes],
+        facts_used=_table(facts_used, "cb-facts") if facts_used is not None and len(facts_used) else None,
+        facts_page=(pages or {}).get(t("report.facts_used", lang)))
+
+
+def _value(value: object) -> str:
+    """A scenario value as the cover lists it (a missing shipped value is a dash)."""
+    if value is None:
+        return "–"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def facts_used(scn: Scenario, as_of: date, lang: str) -> pd.DataFrame:
+    """The legal and market facts in force on the report date, from the fact store, as the report's appendix."""
+    currencies = list(dict.fromkeys([scn.exporter.home_currency, scn.market.currency]))
+    rows = facts.listing(scn.code, as_of, lang, stale_after_days=scn.facts.stale_after_days, currencies=currencies)
+    yes, no = t("report.answer_yes", lang), t("report.answer_no", lang)
+    return pd.DataFrame({
+        t("report.col_fact", lang): [f"{r.subject}: {r.name}" for r in rows],
+        t("report.col_value", lang): [percent(r.value, lang, 2) for r in rows],
+        t("report.col_source", lang): [r.source for r in rows],
+        t("report.col_as_of", lang): [r.as_of.isoformat() if r.source != "—" else "–" for r in rows],
+        t("report.col_stale", lang): [yes if r.stale else no for r in rows],
+    })
+
+
+def chapter_pages(pdf: bytes, titles: list[str]) -> dict[str, int]:
+    """The page (1-based) each chapter title starts on, from the printed PDF's bookmark outline (the printer
+    builds it from the headings). Titles not found are left out."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    found: dict[str, int] = {}
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+                continue
+            title = str(getattr(item, "title", "")).strip()
+            if title in titles and title not in found:
+                found[title] = reader.get_destination_page_number(item) + 1
+
+    walk(reader.outline)
+    return found

@@ -162,8 +162,8 @@ class Browser:
             self._call("Target.closeTarget", {"targetId": target}, deadline=deadline)
         return base64.b64decode(result["data"])
 
-    def print_pdf(self, html_file: Path, pdf_file: Path) -> Path:
-        """Print ``html_file`` to ``pdf_file`` atomically; returns the PDF's path."""
+    def render_pdf(self, html_file: Path) -> bytes:
+        """The complete PDF of ``html_file`` as bytes (raises PrintError otherwise)."""
         try:
             data = self.render(html_file)
         except (OSError, PrintError) as exc:
@@ -171,6 +171,11 @@ class Browser:
             raise PrintError(f"Chromium could not print {html_file.name}: {exc}") from None
         if not data.startswith(b"%PDF") or b"%%EOF" not in data[-2048:]:
             raise PrintError(f"Chromium returned an incomplete PDF for {html_file.name}")
+        return data
+
+    def print_pdf(self, html_file: Path, pdf_file: Path) -> Path:
+        """Print ``html_file`` to ``pdf_file`` atomically; returns the PDF's path."""
+        data = self.render_pdf(html_file)
         pdf_file.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(pdf_file, data)
         return pdf_file

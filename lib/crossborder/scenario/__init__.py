@@ -301,3 +301,40 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item") and callable(value.item):
         return value.item()
     return value
+
+
+# ------------------------------------------------------------------------------------------ what changed
+
+@dataclass(frozen=True)
+class Change:
+    """One value the user's overlay sets differently from the shipped scenario."""
+
+    key: str          # dotted, e.g. "pricing.stress.fx_shift"
+    shipped: Any      # the shipped value (None where the shipped scenario has no such key)
+    used: Any
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0]
+
+
+def _leaves(data: Any, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    if isinstance(data, dict) and data:
+        out: dict[str, Any] = {}
+        for k, v in data.items():
+            out.update(_leaves(v, (*prefix, str(k))))
+        return out
+    return {".".join(prefix): data}
+
+
+def overlay_changes(scn: Scenario) -> list[Change]:
+    """Every key whose value in force differs from the shipped scenario because of the user's overlay."""
+    overlay = user_scenario_dir() / f"{scn.code}.yaml"
+    if overlay not in scn.files:
+        return []
+    shipped: dict[str, Any] = {}
+    for path in scn.files:
+        if path != overlay:
+            shipped = merge(shipped, _read_yaml(path))
+    before, after = _leaves(shipped), _leaves(scn.raw)
+    return [Change(k, before.get(k), v) for k, v in after.items() if before.get(k) != v]
