@@ -270,18 +270,73 @@ def test_unit_economics_by_hand(tiny, section):
     # margin of a retained online customer won a year or more before 2026-11-01: A1 600,000 and A2 900,000 + 300,000,
     # averaged 900,000 a year (A4's 20 M is a trade-show account: not what online spend buys)
     assert seo["margin_year"] == 900_000 and not seo["pooled"]
-    assert seo["payback_months"] == pytest.approx(225_000 / (900_000 / 12))        # 3 months
+    # payback reads what NEW customers earn: accounts won inside the order history (from 2025-02-01) are N1 and
+    # N2, each observed for one month by 2026-11-01; month 1 earns (150,000 + 90,000) / 2 = 120,000 < CAC, and no
+    # account is observed for month 2: not within the 1 month observed (the mature margin said 3 months)
+    assert seo["new_accounts"] == 2 and seo["payback_horizon"] == 1
+    assert np.isnan(seo["payback_months"]) and not seo["pays_back"]
+    assert np.isnan(seo["margin_first_year"])                  # 12 months not observed: LTV's year 0 stays mature
     ltv = 900_000 * (1 + 0.8 / 1.1 + 0.8**2 / 1.1**2)                              # years 0, 1, 2
     assert seo["ltv"] == pytest.approx(ltv) and seo["ltv_to_cac"] == pytest.approx(ltv / 225_000)
     assert seo["first_order_revenue"] == 800_000 and seo["first_order_margin"] == 240_000
     # the same numbers as the shared functions give (one implementation for both chapters)
-    shared = ue.unit_economics(450_000, 2, 75_000)
-    assert (shared.cac, shared.payback_months) == pytest.approx((seo["cac"], seo["payback_months"]))
+    shared = ue.unit_economics(450_000, 2, [120_000.0] + [np.nan] * 35)
+    assert shared.cac == pytest.approx(seo["cac"]) and np.isnan(shared.payback_months) and shared.horizon == 1
     assert ue.ltv(900_000, 0.8, 0.1, periods=3) == pytest.approx(seo["ltv"])
+    assert funnel.payback_text(np.nan, False, 2, 1, "en") == "not within 1 months"
     # too few accounts for a channel of its own: the market's online average, marked pooled
     strict = funnel.channel_economics(tiny, year_sel(), section.ltv.model_copy(update={"min_accounts": 3}))
     assert strict.loc["own_site_seo", "pooled"] and strict.loc["own_site_seo", "margin_year"] == pytest.approx(
         (600_000 + 1_200_000 + 300_000) / 3)   # fewer than 3 in DE too: every market's online accounts (A1, A2, J1)
+
+
+# Two accounts won inside the order history: B1 (2025-10-10, observed 12 whole months by 2026-11-01) and B2
+# (2026-06-15, observed 4). Month k of an account is [since + k - 1, since + k months).
+NEW_CUSTOMERS = CUSTOMERS.replace("N1,DE,own_site_seo,standard,packaging,2026-09-05,1,1,12,,none,test\n", "").replace(
+    "N2,DE,own_site_seo,standard,other,2026-09-20,0,0,,,none,test\n",
+    "B1,DE,own_site_seo,standard,packaging,2025-10-10,1,1,12,,none,test\n"
+    "B2,DE,own_site_seo,standard,other,2026-06-15,0,0,,,none,test\n")
+NEW_ORDERS = "\n".join(line for line in ORDERS.splitlines() if not line.startswith(("O9,", "O10,", "O11,"))) + """
+B1a,B1,2025-10-10,ball_screws,300000,100000,2025-11-10,2025-11-10,test
+B1b,B1,2025-12-01,ball_screws,150000,50000,2026-01-10,2026-01-10,test
+B1c,B1,2026-04-20,ball_screws,900000,300000,2026-05-20,2026-05-20,test
+B1d,B1,2026-10-05,ball_screws,240000,80000,2026-10-30,2026-10-30,test
+B2a,B2,2026-06-15,ball_screws,180000,60000,2026-07-15,2026-07-15,test
+B2b,B2,2026-08-14,ball_screws,120000,40000,2026-09-14,2026-09-14,test
+B2c,B2,2026-10-20,ball_screws,90000,30000,2026-10-30,2026-10-30,test
+"""
+
+
+def test_payback_from_what_new_customers_earn_by_hand(tmp_path, section, model):
+    data = funnel.load_data(write(tmp_path / "new", customers=NEW_CUSTOMERS, orders=NEW_ORDERS))
+    curve = funnel.new_customer_margin(data, "DE", pd.Timestamp("2026-11-01"), 1).loc["own_site_seo"]
+    # month 1: (100,000 + 60,000) / 2; month 2: B1c's month is 2025-12-10.. so B1b is month 2: (50,000 + 40,000) / 2;
+    # months 3-4 nothing; from month 5 only B1 is observed (B2's month 5 ends 2026-11-15; its order B2c is left
+    # out): month 7 (2026-04-10 ..) 300,000, month 12 (2026-09-10 ..) 80,000; month 13 is not observed
+    by_hand = [80_000, 125_000, 125_000, 125_000, 125_000, 125_000, 425_000, 425_000, 425_000, 425_000, 425_000,
+               505_000]
+    assert curve[list(range(1, 13))].tolist() == pytest.approx(by_hand)
+    assert curve[list(range(13, 37))].isna().all() and curve["accounts"] == 2
+    e = funnel.channel_economics(data, year_sel(), section.ltv).loc["own_site_seo"]
+    # CAC 225,000 is first reached in month 7: 6 + (225,000 - 125,000) / (425,000 - 125,000) = 6 1/3 months
+    assert e["cac"] == 225_000 and e["payback_months"] == pytest.approx(6 + 1 / 3) and e["pays_back"]
+    # the mature margin would have said 12 x 225,000 / 743,333 = 3.6 months: A1 600,000, A2 1,200,000 and B1
+    # (won before the window) 430,000 in the window
+    assert e["margin_year"] == pytest.approx((600_000 + 1_200_000 + 430_000) / 3)
+    # LTV: year 0 is a new customer's first 12 months (505,000), later years the mature margin
+    m = (600_000 + 1_200_000 + 430_000) / 3
+    assert e["margin_first_year"] == pytest.approx(505_000)
+    assert e["ltv"] == pytest.approx(505_000 + m * (0.8 / 1.1 + 0.64 / 1.21))
+    # the KPI board's value and colour follow (DE target, amber band of the scenario)
+    board = funnel.kpi_board(data, year_sel(), section)
+    target, band = section.targets["payback_months"], section.amber_band
+    a = target / (6 + 1 / 3)
+    assert board.at["payback_months", "value"] == pytest.approx(6 + 1 / 3)
+    assert board.at["payback_months", "status"] == ("green" if a >= 1 else "amber" if a >= 1 - band else "red")
+    assert board.at["payback_months", "status"] != "green"       # 3.6 months against the target of 6 was green
+    db = funnel.assess(scenario.load("DE"), data, AS_OF, "all", period=12, model=model, section=section)
+    shown = funnel.economics_table(db, "en").set_index("Channel")
+    assert shown.at[funnel.channel_label("own_site_seo", "en"), "Payback"] == funnel.kpi_text(6 + 1 / 3, "months", "en")
 
 
 def test_a_channel_that_wins_nobody_never_pays_back(tmp_path, section):
@@ -305,7 +360,7 @@ def test_every_kpi_by_hand(tiny, section):
     assert v["form_conversion"] == 50 / 1500 and v["mql_to_sql"] == 15 / 30
     assert v["quote_hit_rate"] == 2 / 10 and v["sample_pass_rate"] == 4 / 5
     assert v["inquiry_response_hours"] == pytest.approx(8.8) and v["quote_turnaround_days"] == pytest.approx(2.8)
-    assert v["inquiry_to_po_days"] == 90 and v["cac"] == 225_000 and v["payback_months"] == pytest.approx(3)
+    assert v["inquiry_to_po_days"] == 90 and v["cac"] == 225_000 and np.isnan(v["payback_months"])  # see above
     # orders promised in the window: O4, O5, O6 (late), O8, O9 (undelivered after its promised date: late), O10;
     # O11 is promised after the window
     assert v["on_time_delivery"] == 4 / 6

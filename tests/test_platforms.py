@@ -81,9 +81,9 @@ def test_every_market_scenario_validates_and_markets_differ(channels):
     tops = {}
     for code in MARKETS:
         a = P.analyse(scenario.load(code), channels)
-        tops[code] = a.shortlist[0]
+        tops[code] = a.ranked[0]
         assert a.mix_totals["spent"] <= a.section.budget + 1e-6
-    # the vertical that serves each market wins there: EUROPAGES in Germany, Thomasnet in the US
+    # the vertical that serves each market wins the comparison there: EUROPAGES in Germany, Thomasnet in the US
     assert tops["DE"] == "europages" and tops["US"] == "thomasnet"
     assert len(set(tops.values())) >= 4
 
@@ -286,8 +286,8 @@ def test_two_channel_optimum_by_grid_search():
 
 def test_budget_below_the_minimums_is_a_clear_error_and_surplus_stays_unspent(channels):
     scn = scenario.load("DE")
-    with pytest.raises(InputError, match=r"platforms.budget: expected at least USD 19,499"):
-        P.analyse(scn, channels, budget=10_000)
+    with pytest.raises(InputError, match=r"platforms.budget: expected at least USD 7,499"):
+        P.analyse(scenario.load("VN"), channels, budget=5_000)     # Alibaba's minimum, among VN's candidates
     a = P.analyse(scn, channels, budget=1_000_000)
     assert a.mix_totals["unspent"] == pytest.approx(1_000_000 - a.mix["spend_max"].sum())
     assert "unspent" in P.recommendation(a, "en")
@@ -378,9 +378,9 @@ def test_charts_and_tables_in_both_languages(channels):
 
 def test_market_names_read_as_sentences(channels):
     a = P.analyse(scenario.load("US"), channels)
-    assert P.headline(a, "en")[0].startswith("In the United States, Thomasnet")
+    assert P.headline(a, "en")[0].startswith("In the United States, the recommended channels are")
     assert "for the United States" in P.recommendation(a, "en")
-    assert P.headline(a, "zh-TW")[0].startswith("在美國，Thomasnet")
+    assert P.headline(a, "zh-TW")[0].startswith("在美國，建議通路為")
     assert country_in_text("DE", "en") == "Germany"
 
 
@@ -472,6 +472,8 @@ def test_weights_change_the_ranking_table(panel):
 
 
 def test_a_rejected_combination_keeps_the_charts_and_says_why(panel):
+    mix = panel.controls["mix_channels"].value
+    panel.controls["mix_channels"].value = ("alibaba", "own_site_seo")   # minimum spends USD 7,499 + 12,000
     before = _data(panel.figures["mix_chart"])
     panel.controls["budget"].value = 5_000        # below the minimum spends of the mix
     try:
@@ -480,6 +482,7 @@ def test_a_rejected_combination_keeps_the_charts_and_says_why(panel):
         assert _data(panel.figures["mix_chart"]) == before
     finally:
         panel.controls["budget"].value = 60_000
+        panel.controls["mix_channels"].value = mix
     assert panel.last_error is None
 
 
@@ -553,7 +556,7 @@ def test_parity_factor_edges(channels):
 def test_budget_for_return_agrees_with_a_grid_search(channels, code):
     a = P.analyse(scenario.load(code), channels)
     br = P.budget_for_return(a)
-    chans = a.section.mix_channels
+    chans = a.candidates
 
     def gp(b):
         return P.optimise_mix(a.inputs, a.economics, chans, b, "profit")[1]["gross_profit"]
@@ -586,3 +589,30 @@ def test_headline_points(channels, code, lang):
     assert 2 <= len(points) <= 3
     assert all(any(ch.isdigit() for ch in p) for p in points)
     assert fmt.money(a.section.budget, "USD", lang) in points[-1]   # the budget answer names the scenario's budget
+
+
+@pytest.mark.parametrize("code", MARKETS)
+def test_recommended_channels_and_budget_split_agree(channels, code):
+    """One rule: the headline's and the recommendation's channels are exactly the channels the budget split
+    funds, the largest spend first; a recommended channel with a negative first-year return says why it is kept."""
+    a = P.analyse(scenario.load(code), channels)
+    funded = a.mix[a.mix["spend"] > 0.5].sort_values("spend", ascending=False, kind="stable")
+    assert a.shortlist == list(funded.index) and len(a.shortlist) >= 1
+    # the candidates are the best-scoring mix channels, so nothing better-scored is left out of the budget
+    pool = a.selection.loc[a.section.mix_channels].sort_values("rank")
+    assert list(a.mix.index) == list(pool.index[: a.section.shortlist])
+    for lang, sep in (("en", ", "), ("zh-TW", "、")):
+        names = sep.join(a.name(c, lang) for c in funded.index)
+        assert P.spaced(names, lang) in P.headline(a, lang)[0]
+        rec = P.recommendation(a, lang)
+        assert P.spaced(names, lang) in rec.splitlines()[0]
+        # the budget sentence lists the same channels in the same order
+        mix_line = next(line for line in rec.splitlines() if "**" in line and ("Budget mix" in line or "預算配置" in line))
+        where = [mix_line.index(a.name(c, lang)) for c in funded.index]
+        assert where == sorted(where)
+        for c in funded.index:
+            line = next(x for x in rec.splitlines() if x.startswith(f"- **{P.spaced(a.name(c, lang), lang)}**"))
+            kept = ("Kept despite" in line) or ("仍保留" in line)
+            assert kept == bool(a.economics.at[c, "roi_y1"] < 0), (code, c, lang)
+    # the largest share of the budget goes to the first recommended channel (not to a channel left out)
+    assert a.mix["spend"].idxmax() == a.shortlist[0]

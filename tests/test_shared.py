@@ -41,12 +41,33 @@ def test_stage_conversions():
 
 
 def test_unit_economics_by_hand():
-    u = ue.unit_economics([12_000, 5_000, 3_000], [4, 0, 2], [500, 400, 0])
+    steady = ue.margin_curve([500, 400, 0], 0, 36)               # C(k) = k x monthly margin
+    u = ue.unit_economics([12_000, 5_000, 3_000], [4, 0, 2], steady)
     assert u.cac[0] == 3_000 and u.payback_months[0] == 6  # 12,000 / 4 = 3,000; 3,000 / 500 = 6 months
     assert np.isnan(u.cac[1]) and not u.pays_back[1]        # no customer won: never pays back
     assert u.cac[2] == 1_500 and not u.pays_back[2]         # no margin: never pays back
     with pytest.raises(InputError):
-        ue.unit_economics([-1], [1], [1])
+        ue.unit_economics([-1], [1], [[1.0]])
+
+
+def test_payback_from_a_new_customers_margin_curve_by_hand():
+    # a new customer earns 1,000 (first order) in month 1, nothing in months 2-3, 600 a month from month 4:
+    # C = 1,000, 1,000, 1,000, 1,600, 2,200, 2,800, ...
+    curve = np.array([1_000, 1_000, 1_000, 1_600, 2_200, 2_800, 3_400, 4_000], float)
+    pb, horizon = ue.payback_from_curve([800, 1_000, 2_000, 5_000], curve)
+    # 800 inside month 1: 0 + 800 / 1,000; 1,000 exactly at the end of month 1; 2,000 in month 5:
+    # 4 + (2,000 - 1,600) / 600 = 4.667; 5,000 not within the 8 months
+    assert pb[:3].tolist() == pytest.approx([0.8, 1.0, 4 + 400 / 600]) and np.isnan(pb[3])
+    assert horizon.tolist() == [8, 8, 8, 8]
+    # an unobserved month (NaN) ends the curve: 2,000 is then not reached within the 4 months observed
+    cut = curve.copy()
+    cut[4:] = np.nan
+    pb, horizon = ue.payback_from_curve(2_000, cut)
+    assert np.isnan(pb) and horizon == 4
+    # the lag form: nothing for 2 months, then 700 a month; CAC 3,611.11 -> 2 + 5.159 months
+    assert ue.payback_from_curve(3_611.11, ue.margin_curve(700, 2, 24))[0] == pytest.approx(2 + 3_611.11 / 700)
+    # LTV with a new customer's first year: m_0 = 600 replaces 1,000, later years unchanged
+    assert ue.ltv(1_000, 0.8, 0.1, periods=3, first_period_margin=600) == pytest.approx(600 + 800 / 1.1 + 640 / 1.21)
 
 
 def test_ltv_by_hand_and_closed_form():

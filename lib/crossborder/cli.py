@@ -2,6 +2,7 @@
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
     crossborder markets
+    crossborder market new CODE --from DE [--ship] [--force]   (add a market as a copy of another)
     crossborder facts MARKET [--on YYYY-MM-DD] [--lang en|zh-TW] [--json]
     crossborder plan init|set|show|history ...   (the 90-day plan tracker, see crossborder.chapters.plan.cli)
     crossborder workshop build|serve|slides ...
@@ -132,6 +133,14 @@ def cmd_markets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_market_new(args: argparse.Namespace) -> int:
+    from crossborder.scenario import new_market
+
+    done = new_market.new_market(args.code, args.source, ship=args.ship, force=args.force)
+    print(done.checklist())
+    return 0
+
+
 def cmd_workshop_build(args: argparse.Namespace) -> int:
     from crossborder import workshop
 
@@ -210,6 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     mk = sub.add_parser("markets", help="list the markets that have a scenario")
     mk.set_defaults(func=cmd_markets)
+
+    mn = sub.add_parser("market", help="add a market")
+    msub = mn.add_subparsers(dest="market_command", required=True, parser_class=_Parser)
+    new = msub.add_parser("new", help="add market CODE as a copy of another: its scenario, its rows in every data "
+                                      "file and its legal facts, then print the checklist of facts to verify")
+    new.add_argument("code", metavar="CODE", help="ISO 3166-1 alpha-2 code of the new market, e.g. FR")
+    new.add_argument("--from", dest="source", required=True, metavar="MARKET", help="the market to copy, e.g. DE")
+    new.add_argument("--ship", action="store_true", help="write into data/ (to ship it) instead of the user folder")
+    new.add_argument("--force", action="store_true", help="replace the market if it exists (its rows too)")
+    new.set_defaults(func=cmd_market_new)
 
     from crossborder.chapters.plan.cli import add_commands as add_plan_commands
 

@@ -4,7 +4,8 @@ Every fact carries its source, an as-of date (when it was last checked against t
 verified, and where it applies a validity window (``valid_from`` .. ``valid_until``, both inclusive). A chapter
 never keeps its own copy: it asks for the value *in force on the report date*.
 
-Files (shipped; a user's copy of the same name in ``<user folder>/facts/`` replaces the shipped one whole):
+Files (shipped; a user's copy of the same name in ``<user folder>/data/facts/`` replaces the shipped one whole,
+as every data file does, see ``crossborder.core.paths.data_file``; ``<user folder>/facts/`` is still read):
 
 - ``data/facts/markets/<CODE>.yaml``: per market, the duty on the workbook's product by origin (the MFN rate,
   preferences under trade agreements with their rule of origin, every additional measure with its legal basis
@@ -27,7 +28,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative, user_home
+from crossborder.core.paths import DATA_DIR, data_file, relative, user_data_dir, user_home
 from crossborder.core.schema import Model, Text, _country, _currency
 
 FACTS_DIR = DATA_DIR / "facts"
@@ -148,9 +149,9 @@ class InterestRates(Model):
 # ------------------------------------------------------------------------------------------------ files
 
 def _path(shipped: Path) -> Path:
-    """The user's copy in ``<user folder>/facts/...`` when there is one, else the shipped file."""
-    user = user_home() / "facts" / shipped.relative_to(FACTS_DIR)
-    return user if user.is_file() else shipped
+    """The user's copy in ``<user folder>/data/facts/...`` (or ``<user folder>/facts/...``) when there is one,
+    else the shipped file."""
+    return data_file(shipped.relative_to(DATA_DIR).as_posix())
 
 
 def _read(path: Path) -> dict:
@@ -198,9 +199,9 @@ def has_market(code: str) -> bool:
 def market_codes() -> list[str]:
     """Every market with a fact file (shipped or the user's)."""
     codes = {p.stem for p in MARKETS_DIR.glob("*.yaml")}
-    user = user_home() / "facts" / "markets"
-    if user.is_dir():
-        codes |= {p.stem for p in user.glob("*.yaml")}
+    for user in (user_data_dir() / "facts" / "markets", user_home() / "facts" / "markets"):
+        if user.is_dir():
+            codes |= {p.stem for p in user.glob("*.yaml")}
     return sorted(c for c in codes if len(c) == 2 and c.isalpha() and c.isupper())
 
 

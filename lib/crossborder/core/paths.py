@@ -2,6 +2,13 @@
 
 Shipped data (``data/``) is never rewritten by the program. What users change (saved scenarios, the plan
 tracker's database) lives in the user folder: ``$CROSSBORDER_HOME`` if set, else ``data/local/``.
+
+Data files, one convention: a file ``<user folder>/data/<name>`` replaces the shipped ``data/<name>`` whole
+(``name`` relative to ``data/``, e.g. ``compliance.csv`` or ``facts/markets/FR.yaml``); ``data_file(name)``
+says which one is in use, and every loader asks it when it reads (never at import: the user folder can
+change). ``crossborder market new`` writes its copies there. The places earlier versions read are still read,
+after ``<user folder>/data/``: ``<user folder>/risks.csv``, ``<user folder>/invoices.csv``,
+``<user folder>/funnel/<name>.csv`` and ``<user folder>/facts/...``.
 """
 
 from __future__ import annotations
@@ -25,6 +32,34 @@ def user_home() -> Path:
 def user_scenario_dir() -> Path:
     """Saved scenario overlays: ``<user folder>/scenarios/<CODE>.yaml``."""
     return user_home() / "scenarios"
+
+
+# Earlier locations of a user's own data file, relative to the user folder, read after ``data/<name>``.
+_LEGACY: dict[str, str] = {
+    "risks.csv": "risks.csv",
+    "invoices.csv": "invoices.csv",
+    **{f"{n}.csv": f"funnel/{n}.csv" for n in ("funnel", "leads", "customers", "orders", "kpis")},
+}
+
+
+def user_data_dir() -> Path:
+    """The user's own data files, mirroring ``data/``: ``<user folder>/data/``."""
+    return user_home() / "data"
+
+
+def data_file(name: str) -> Path:
+    """The data file ``name`` (relative to ``data/``) in use: the user's copy ``<user folder>/data/<name>`` when
+    it exists (or one at an earlier location, see the module docstring), else the shipped ``data/<name>``.
+
+    Resolved at each call: the user folder (``$CROSSBORDER_HOME``) may change while the program runs."""
+    name = Path(name).as_posix()
+    home = user_home()
+    candidates = [home / "data" / name]
+    if name in _LEGACY:
+        candidates.append(home / _LEGACY[name])
+    elif name.startswith("facts/"):
+        candidates.append(home / name)
+    return next((p for p in candidates if p.is_file()), DATA_DIR / name)
 
 
 def notebooks_dir() -> Path:

@@ -3,7 +3,8 @@
 Each chapter has an id (the notebook's stem, ``NN_name``), the package holding its code and strings
 (``crossborder.chapters.<package>``, strings in ``chapters/<package>/strings.yaml``), the scenario section it
 owns (a pydantic model in ``chapters/<package>/section.py``, imported only when a scenario is validated), and
-the sections of the teaching outline it answers (1-10). The report, the syllabus, the slides, the workshop,
+the sections of the teaching outline it answers (1-10), and the data files it reads that hold rows per market
+(``market_data``, names relative to ``data/``: ``crossborder market new`` copies a market's rows in each). The report, the syllabus, the slides, the workshop,
 the tests and the README's chapter table read this list; nothing else spells a chapter's id.
 
 Plain data: importing this module imports no chapter.
@@ -23,6 +24,7 @@ class Chapter:
     section: str | None              # the scenario section it owns (top-level key), if any
     model: str | None                # the section's pydantic model, in chapters/<package>/section.py
     outline: tuple[int, ...]         # sections of the teaching outline it answers, the first is its home
+    market_data: tuple[str, ...] = ()  # data files with rows per market that it reads (relative to data/)
 
     @property
     def number(self) -> str:
@@ -44,14 +46,16 @@ class Chapter:
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter("00_overview", "overview", None, None, (10,)),
-    Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 9)),
+    Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 9), ("markets.csv",)),
     Chapter("02_platform_costs", "platforms", "platforms", "Platforms", (3, 2)),
     Chapter("03_pricing", "pricing", "pricing", "Pricing", (5,)),
-    Chapter("04_payments_credit", "payments", "payments", "Payments", (6,)),
+    Chapter("04_payments_credit", "payments", "payments", "Payments", (6,),
+            ("credit_customers.csv", "invoices.csv", "orders_to_screen.csv")),
     Chapter("05_fx_hedging", "fx", "fx", "FxSection", (6,)),
-    Chapter("06_landed_cost_compliance", "landed", "landed", "Landed", (7,)),
-    Chapter("07_funnel_kpi", "funnel", "funnel", "FunnelSection", (8, 2, 4, 9)),
-    Chapter("08_risk_map", "risk", "risk", "RiskSection", (6, 9)),
+    Chapter("06_landed_cost_compliance", "landed", "landed", "Landed", (7,), ("compliance.csv",)),
+    Chapter("07_funnel_kpi", "funnel", "funnel", "FunnelSection", (8, 2, 4, 9),
+            ("customers.csv", "orders.csv", "funnel.csv", "leads.csv")),
+    Chapter("08_risk_map", "risk", "risk", "RiskSection", (6, 9), ("risks.csv",)),
     Chapter("09_plan_90d", "plan", "plan", "PlanSettings", (9,)),
 )
 
@@ -100,6 +104,11 @@ def select(names: list[str] | None, where: str = "--only") -> list[Chapter]:
         raise InputError(f"{where}: unknown chapter {', '.join(map(repr, unknown))}; "
                          f"expected numbers or ids of: {', '.join(ids())}")
     return [c for c in CHAPTERS if any(n in (c.id, c.number) for n in names)]
+
+
+def market_data_files() -> tuple[str, ...]:
+    """Every data file with rows per market that some chapter reads, in chapter order, each once."""
+    return tuple(dict.fromkeys(name for c in CHAPTERS for name in c.market_data))
 
 
 def section_models() -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The funnel, retention, unit economics and KPI dashboard chapter.
 
-Data (``data/``; a team's own files in ``<user folder>/funnel/<name>.csv`` take precedence). All shipped
+Data (``data/``; a team's own files in ``<user folder>/data/<name>.csv`` take precedence). All shipped
 figures are ILLUSTRATIVE example data for a maker of precision ball screws, not anyone's history.
 
 ``funnel.csv``
@@ -40,9 +40,14 @@ Models
     (Brier 1950) and the area under the ROC curve (AUC = P(score of a random positive > score of a random
     negative), the Mann-Whitney statistic; Hanley & McNeil, Radiology 143, 1982), the same AUC as the rules.
     *Unit economics* calls ``unit_economics.unit_economics`` (CAC, payback; the platform chapter uses the same)
-    and ``unit_economics.ltv`` / ``ltv_to_cac``: LTV = sum over t = 0..T-1 of m r^t / (1 + d)^t with m the
-    yearly gross margin of a retained customer, r the yearly retention and d the yearly discount rate; t = 0 is
-    the first year's margin, first order included, counted in full and undiscounted.
+    and ``unit_economics.ltv`` / ``ltv_to_cac``. Payback is read off what a newly won customer earns
+    (``new_customer_margin``): C(k), the average cumulative gross margin of the channel's accounts won inside
+    the order history by the end of month k = 1..36 since ``since``, each month averaged over the accounts
+    observed that long (life-table handling of censoring); payback = the first month with C(k) >= CAC,
+    interpolated linearly, else "not within" the months observed. LTV = sum over t = 0..T-1 of
+    m_t r^t / (1 + d)^t with m_0 = C(12), a new customer's first 12 months (first order included), and m_t = m
+    the yearly gross margin of a retained customer for t >= 1, r the yearly retention and d the yearly
+    discount rate; t = 0 counts in full and undiscounted.
     *KPI status* (RAG): attainment a = value / target when higher is better, target / value when lower is
     better; green when a >= 1, amber when a >= 1 - ``amber_band``, red otherwise, grey when there is no data.
 
@@ -72,14 +77,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "model_leads": ("BANDS", "FEATURES", "POSITIVE", "LeadModel", "Logit", "auc", "band", "brier", "calibration",
         "cross_validated", "design_matrix", "fit_logistic", "folds", "lead_model", "reactivation", "roc_curve",
         "rule_points", "rule_score", "scored_leads", "volumes"),
-    "model_customers": ("activity", "channel_economics", "cross_sell", "margin_per_customer", "qbrs_due",
-        "tier_summary"),
+    "model_customers": ("PAYBACK_MONTHS", "activity", "channel_economics", "cross_sell", "margin_per_customer",
+        "new_customer_margin", "qbrs_due", "tier_summary"),
     "model_kpis": ("KPI_FUNCTIONS", "NO_TREND", "STATUSES", "Context", "KpiValue", "attainment", "board_what_if",
         "kpi_board", "kpi_headroom", "kpi_values", "rag", "red_line", "trend"),
     "model_dashboard": ("Comparison", "Dashboard", "assess", "compare", "markets_board"),
     "present": ("board_table", "channel_label", "coefficient_table", "comparison_table", "cross_sell_table",
         "economics_table", "feature_label", "funnel_table", "kpi_definitions_table", "kpi_name", "kpi_text",
-        "qbr_table", "reactivation_table", "scoring_table", "speed_table", "stage_label", "tier_table",
+        "payback_text", "qbr_table", "reactivation_table", "scoring_table", "speed_table", "stage_label", "tier_table",
         "volumes_table"),
     "texts": ("headline", "headline_points", "ltv_note", "method_note", "period_text", "qbr_text", "rag_note",
         "reactivation_text", "summary_text"),

@@ -1,5 +1,6 @@
 """The funnel chapter's data files: reading and validating them, with errors that name the file, line, row and
-column. A team's own files in ``<user folder>/funnel/<name>.csv`` take precedence over the shipped ``data/``."""
+column. A team's own files in ``<user folder>/data/<name>.csv`` (or, as before, ``<user folder>/funnel/``) take
+precedence over the shipped ``data/`` (``crossborder.core.paths.data_file``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pycountry
 
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative, user_home
+from crossborder.core.paths import data_file, relative
 from crossborder.core.reference import channel_ids
 from crossborder.core.tables import Column, read_table
 
@@ -55,11 +56,11 @@ def known_channels() -> tuple[str, ...]:
 
 
 def data_path(name: str) -> Path:
-    """``<user folder>/funnel/<name>.csv`` when a team keeps its own, else the shipped ``data/<name>.csv``."""
+    """``<user folder>/data/<name>.csv`` (or ``<user folder>/funnel/<name>.csv``) when a team keeps its own, else
+    the shipped ``data/<name>.csv``: ``crossborder.core.paths.data_file``, asked at each read."""
     if name not in _FILES:
         raise InputError(f"name: expected one of {', '.join(_FILES)}, found {name!r}")
-    own = user_home() / "funnel" / f"{name}.csv"
-    return own if own.is_file() else DATA_DIR / f"{name}.csv"
+    return data_file(f"{name}.csv")
 
 
 def _fail(where: str, df: pd.DataFrame, mask: pd.Series | np.ndarray, column: str, expected: str, label: Callable[[int], str]) -> InputError:

@@ -135,25 +135,27 @@ def with_mql_threshold(s: Scoring, threshold: float) -> Scoring:
 
 
 def breakeven_retention(margin_year: ArrayLike, cac: ArrayLike, target: float, discount_rate: float,
-                        horizon_years: int | None = None) -> np.ndarray:
+                        horizon_years: int | None = None, first_year_margin: ArrayLike | None = None) -> np.ndarray:
     """The yearly retention r* at which LTV / CAC equals ``target`` (vectorized over channels).
 
-    LTV(r) = sum_t m r^t / (1 + d)^t (``unit_economics.ltv``) rises with r, so LTV(r*) = target x CAC is
+    LTV(r) = m_0 + sum_{t>=1} m r^t / (1 + d)^t (``unit_economics.ltv``; m_0 = ``first_year_margin``, a new
+    customer's first 12 months, else m) rises with r, so LTV(r*) = target x CAC is
     solved by bisection (60 halvings). 0 where the first year's margin alone reaches the target; NaN where
     no retention does (up to 1, or up to just below 1 + d without a horizon) or there is no CAC.
     """
     m = np.asarray(margin_year, dtype=float)
     need = target * np.asarray(cac, dtype=float)
-    m, need = np.broadcast_arrays(m, need)
+    m0 = m if first_year_margin is None else np.asarray(first_year_margin, dtype=float)
+    m, need, m0 = np.broadcast_arrays(m, need, m0)
     top = 1.0 if horizon_years else min(1.0, 1.0 + discount_rate) - 1e-9
     lo, hi = np.zeros(m.shape), np.full(m.shape, top)
     for _ in range(60):
         mid = (lo + hi) / 2
-        short = ue.ltv(m, mid, discount_rate, horizon_years) < need
+        short = ue.ltv(m, mid, discount_rate, horizon_years, m0) < need
         lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
     out = hi.copy()
-    out[ue.ltv(m, 0.0, discount_rate, horizon_years) >= need] = 0.0
-    out[(ue.ltv(m, top, discount_rate, horizon_years) < need) | ~np.isfinite(need) | ~np.isfinite(m)] = np.nan
+    out[ue.ltv(m, 0.0, discount_rate, horizon_years, m0) >= need] = 0.0
+    out[(ue.ltv(m, top, discount_rate, horizon_years, m0) < need) | ~np.isfinite(need) | ~np.isfinite(m)] = np.nan
     return out
 
 
@@ -170,7 +172,8 @@ def retention_stress(db: Dashboard, drop: float = 0.10) -> pd.DataFrame:
     e = db.economics
     low = lt.model_copy(update={"retention": max(lt.retention - drop, 0.0)})
     after = channel_economics(db.data, db.sel, low)["ltv_to_cac"].reindex(e.index)
-    r_star = breakeven_retention(e["margin_year"], e["cac"], target, lt.discount_rate, lt.horizon_years)
+    first = e["margin_first_year"].fillna(e["margin_year"])       # as channel_economics: mature when unobserved
+    r_star = breakeven_retention(e["margin_year"], e["cac"], target, lt.discount_rate, lt.horizon_years, first)
     out = pd.DataFrame({
         "cac": e["cac"], "margin_year": e["margin_year"], "ltv_to_cac": e["ltv_to_cac"], "after": after,
         "breakeven": r_star, "headroom": lt.retention - r_star,

@@ -74,12 +74,78 @@ def margin_per_customer(data: Data, market: str, w_end: pd.Timestamp, min_accoun
     return pd.DataFrame(rows).T.astype({"accounts": int, "margin_year": float, "pooled": bool})
 
 
+PAYBACK_MONTHS = 36   # the new-customer margin curve (and so payback) runs over at most 36 months
+
+
+def _months_between(start: pd.Series, end: pd.Series | pd.Timestamp) -> np.ndarray:
+    """Whole months from ``start`` to ``end`` (month k since ``start`` is [start + k - 1, start + k months))."""
+    s = pd.DatetimeIndex(start)
+    e = pd.DatetimeIndex(end) if isinstance(end, pd.Series) else end
+    return np.asarray((e.year - s.year) * 12 + (e.month - s.month) - (e.day < s.day).astype(int))
+
+
+def new_customer_margin(data: Data, market: str, w_end: pd.Timestamp, min_accounts: int,
+                        months: int = PAYBACK_MONTHS) -> pd.DataFrame:
+    """What a newly won customer earns: C(k), the average cumulative gross margin per account by the end of
+    month k = 1 .. ``months`` since it was won (``since``; month 1 holds the first order), per acquisition
+    channel of ``market`` (and ``all``: the market's online accounts). Columns 1 .. ``months``, plus
+    ``accounts`` (the channel's accounts observed for month 1) and ``pooled``.
+
+    Cohorts and censoring: only accounts won inside the order history (``since`` on or after its first
+    order) and before ``w_end`` count, so their whole life is in the data; orders from ``w_end`` on are
+    not looked at. Month k of an account is observed only when it has ended by ``w_end``
+    (since + k months <= w_end). Month k's average margin is taken over the accounts observed for month k
+    (accounts that stopped ordering count with 0: churn is part of what a new customer earns), and C(k) is
+    the sum of those monthly averages, so recent cohorts inform the early months and older cohorts the later
+    ones (an actuarial, life-table estimate). A month in which fewer than ``min_accounts`` of the channel's
+    accounts are observed takes the average of the market's online accounts (``pooled`` when month 1 does),
+    and with fewer of those every market's online accounts; where even they are too few, C(k) is NaN and the
+    curve ends. Trade-show and referral accounts are left out: they are not what the online spend buys.
+    """
+    o, c = data.orders, data.customers
+    start = o["date"].min() if len(o) else w_end
+    c = c[c["channel"].isin(known_channels()) & (c["since"] >= start) & (c["since"] < w_end)]
+    c = c.set_index("account_id")
+    seen = _months_between(c["since"], w_end)                              # months observed per account
+    o = o[(o["date"] < w_end) & o["account_id"].isin(c.index)]
+    k = _months_between(c.loc[o["account_id"], "since"].reset_index(drop=True),
+                        o["date"].reset_index(drop=True)) + 1
+    per = (pd.DataFrame({"a": o["account_id"].to_numpy(), "k": k, "m": o["gross_margin"].to_numpy()})
+           .query("1 <= k <= @months").groupby(["a", "k"])["m"].sum().unstack(fill_value=0.0)
+           .reindex(index=c.index, columns=range(1, months + 1), fill_value=0.0))
+    observed = seen[:, None] >= np.arange(1, months + 1)[None, :]
+    margin = np.where(observed, per.to_numpy(float), 0.0)
+
+    def monthly(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = observed[rows].sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n >= min_accounts, margin[rows].sum(axis=0) / n, np.nan), n
+
+    everywhere, _ = monthly(np.ones(len(c), bool))
+    in_market = (c["market"] == market).to_numpy()
+    online, _ = monthly(in_market)
+    online = np.where(np.isnan(online), everywhere, online)
+    rows = {}
+    for ch in (*known_channels(), "all"):
+        mine = in_market & ((c["channel"] == ch).to_numpy() if ch != "all" else True)
+        own, n = monthly(mine)
+        inc = np.where(np.isnan(own), online, own)
+        curve = np.cumsum(inc)                  # NaN from the first month without enough accounts on
+        rows[ch] = [*curve, int(n[0]) if months else 0, bool(np.isnan(own[0]))]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=[*range(1, months + 1), "accounts", "pooled"])
+    return out.astype({"accounts": int, "pooled": bool})
+
+
 def channel_economics(data: Data, sel: Selection, lifetime: Lifetime) -> pd.DataFrame:
     """CAC, payback, LTV and LTV / CAC per channel of the market over the window, and for ``all`` channels.
 
-    CAC and payback come from ``unit_economics.unit_economics`` (spend / new customers; CAC / monthly margin
-    per customer), LTV from ``unit_economics.ltv`` with the yearly margin of a retained customer
-    (``margin_per_customer``), the scenario's yearly retention and discount rate and horizon.
+    CAC and payback come from ``unit_economics.unit_economics``: CAC = spend / new customers; payback = the
+    first month in which a new customer's average cumulative margin (``new_customer_margin``, up to 36
+    months since acquisition) reaches CAC, interpolated within the month; NaN (``pays_back`` False) when it
+    does not within the months observed (``payback_horizon``). LTV comes from ``unit_economics.ltv``: the
+    first year is what a new customer earns in its first 12 months (``margin_first_year``), later years the
+    yearly margin of a retained customer (``margin_per_customer``), with the scenario's yearly retention,
+    discount rate and horizon.
     """
     counts = stage_counts(data, replace(sel, channel="all"), by="channel")
     total = stage_counts(data, replace(sel, channel="all"))
@@ -88,14 +154,20 @@ def channel_economics(data: Data, sel: Selection, lifetime: Lifetime) -> pd.Data
     if sel.channel != "all":
         counts = counts.loc[[sel.channel, "all"]]
     margin = margin_per_customer(data, sel.market, sel.window.end, lifetime.min_accounts).reindex(counts.index)
-    u = ue.unit_economics(counts["spend"], counts["new_customers"], margin["margin_year"] / 12)
-    ltv = ue.ltv(margin["margin_year"].to_numpy(), lifetime.retention, lifetime.discount_rate, lifetime.horizon_years)
+    curve = new_customer_margin(data, sel.market, sel.window.end, lifetime.min_accounts).reindex(counts.index)
+    cum = curve[list(range(1, PAYBACK_MONTHS + 1))].to_numpy(float)
+    u = ue.unit_economics(counts["spend"], counts["new_customers"], cum)
+    first_year = cum[:, TTM - 1]
+    mature = margin["margin_year"].to_numpy()
+    ltv = ue.ltv(mature, lifetime.retention, lifetime.discount_rate, lifetime.horizon_years,
+                 first_period_margin=np.where(np.isnan(first_year), mature, first_year))
     out = pd.DataFrame({
         "spend": counts["spend"], "new_customers": counts["new_customers"], "cac": u.cac,
         "first_order_revenue": counts["revenue"], "first_order_margin": counts["gross_margin"],
-        "margin_year": margin["margin_year"], "pooled": margin["pooled"], "accounts": margin["accounts"],
-        "payback_months": u.payback_months, "pays_back": u.pays_back, "ltv": ltv,
-        "ltv_to_cac": ue.ltv_to_cac(ltv, u.cac),
+        "margin_first_year": first_year, "margin_year": margin["margin_year"], "pooled": margin["pooled"],
+        "accounts": margin["accounts"], "new_accounts": curve["accounts"], "new_pooled": curve["pooled"],
+        "payback_months": u.payback_months, "pays_back": u.pays_back, "payback_horizon": u.horizon,
+        "ltv": ltv, "ltv_to_cac": ue.ltv_to_cac(ltv, u.cac),
     }, index=counts.index)
     return out
 

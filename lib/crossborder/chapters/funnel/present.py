@@ -243,8 +243,19 @@ def reactivation_table(db: Dashboard, lang: str, limit: int = 12) -> pd.DataFram
     })
 
 
+def payback_text(months: float, pays_back: bool, won: float, horizon: float, lang: str) -> str:
+    """Payback in months; "never pays back" when nobody was won; "not within N months" when the new-customer
+    margin curve (N months observed) does not reach CAC."""
+    if pays_back:
+        return kpi_text(months, "months", lang)
+    if won > 0 and horizon > 0:
+        return t("funnel.not_within", lang, n=int(horizon))
+    return t("funnel.never", lang)
+
+
 def economics_table(db: Dashboard, lang: str) -> pd.DataFrame:
-    """Per channel: spend, customers won, CAC, first-order margin, yearly margin, payback, LTV, LTV / CAC."""
+    """Per channel: spend, customers won, CAC, first-order margin, first-year margin of a new customer, yearly
+    margin of a retained one, payback, LTV, LTV / CAC."""
     e = db.economics
     cur = db.currency
     label = [channel_label(c, lang) if c != "all" else t("funnel.all_channels", lang) for c in e.index]
@@ -255,9 +266,11 @@ def economics_table(db: Dashboard, lang: str) -> pd.DataFrame:
         t("funnel.col_new", lang): e["new_customers"].astype(int).to_numpy(),
         t("funnel.col_cac", lang): [money(x, cur, lang) if math.isfinite(x) else t("funnel.no_customer", lang) for x in e["cac"]],
         t("funnel.col_first_margin", lang): [money(x, cur, lang) for x in e["first_order_margin"]],
+        t("funnel.col_margin_first_year", lang): [money(m, cur, lang) + (" †" if p else "")
+                                                  for m, p in zip(e["margin_first_year"], e["new_pooled"])],
         t("funnel.col_margin_year", lang): margin,
-        t("funnel.col_payback", lang): [kpi_text(x, "months", lang) if ok else t("funnel.never", lang)
-                                        for x, ok in zip(e["payback_months"], e["pays_back"])],
+        t("funnel.col_payback", lang): [payback_text(x, ok, n, h, lang) for x, ok, n, h in
+                                        zip(e["payback_months"], e["pays_back"], e["new_customers"], e["payback_horizon"])],
         t("funnel.col_ltv", lang): [money(x, cur, lang) for x in e["ltv"]],
         t("funnel.col_ltv_cac", lang): [kpi_text(x, "ratio", lang) for x in e["ltv_to_cac"]],
     })

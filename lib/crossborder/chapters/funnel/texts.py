@@ -9,11 +9,11 @@ import numpy as np
 from crossborder.core.fmt import money, number, percent, percent_setting
 from crossborder.core.i18n import country_name, t
 
-from .model_customers import qbrs_due
+from .model_customers import PAYBACK_MONTHS, qbrs_due
 from .model_dashboard import Dashboard
 from .model_kpis import kpi_headroom
 from .model_leads import reactivation, volumes
-from .present import channel_label, kpi_name, kpi_text
+from .present import channel_label, kpi_name, kpi_text, payback_text
 
 
 def reactivation_text(db: Dashboard, lang: str) -> str:
@@ -40,7 +40,8 @@ def ltv_note(db: Dashboard, lang: str, retention: float | None = None) -> str:
     horizon = t("funnel.horizon_years", lang, n=lt.horizon_years) if lt.horizon_years else t("funnel.horizon_forever", lang)
     measured = db.board.at["churn_rate", "value"] if "churn_rate" in db.board.index else float("nan")
     return t("funnel.ltv_note", lang, r=percent_setting(r, lang), d=percent_setting(lt.discount_rate, lang),
-             horizon=horizon, min=lt.min_accounts, measured=percent(1 - measured, lang, 0))
+             horizon=horizon, min=lt.min_accounts, measured=percent(1 - measured, lang, 0),
+             months=PAYBACK_MONTHS)
 
 
 def period_text(db: Dashboard, lang: str) -> str:
@@ -73,7 +74,8 @@ def summary_text(db: Dashboard, lang: str) -> str:
              visitors=number(db.total["visitors"], lang), leads=number(db.total["downloads"], lang),
              won=int(db.total["new_customers"]),
              cac=money(e["cac"], db.currency, lang) if math.isfinite(e["cac"]) else t("funnel.no_customer", lang),
-             ltv_cac=kpi_text(e["ltv_to_cac"], "ratio", lang), payback=kpi_text(e["payback_months"], "months", lang),
+             ltv_cac=kpi_text(e["ltv_to_cac"], "ratio", lang),
+             payback=payback_text(e["payback_months"], e["pays_back"], e["new_customers"], e["payback_horizon"], lang),
              green=int(counts.get("green", 0)), amber=int(counts.get("amber", 0)), red_n=int(counts.get("red", 0)),
              total=len(b), red=sep.join(red) if red else t("funnel.none", lang), qbr=len(q), idle=len(r),
              days=db.section.reactivation_days)

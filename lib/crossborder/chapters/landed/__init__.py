@@ -3,7 +3,7 @@
 The buyer asks "what does this cost landed at my door?"; the exporter asks "what must we have done before it
 ships?". This module answers both from the market's scenario (sections ``market`` and ``landed``) and two
 tables, ``data/incoterms.csv`` (the eleven ICC Incoterms 2020 rules) and ``data/compliance.csv`` (per market,
-the checks and documents the product needs).
+the checks and documents the product needs; a user's copy in ``<user folder>/data/`` replaces it).
 
 Landed cost (``compute``), per shipment, in the market's currency; every step is a formula on arrays, so a
 whole grid of quantities and rules is computed at once:
@@ -55,7 +55,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "section": ("MODES", "RULES", "STATUSES", "Cost", "Costs", "DeMinimis", "Fee", "Landed", "ModeCost",
                 "ModeShare", "Shipment"),
     "data": ("CATEGORIES", "COMPLIANCE_FILE", "INCOTERMS_FILE", "INSURANCE_MINIMUMS", "OWNERS", "PARTIES",
-             "RISK_POINTS", "load_compliance", "load_incoterms", "market_scenarios"),
+             "RISK_POINTS", "compliance_file", "load_compliance", "load_incoterms", "market_scenarios"),
     "model_duty": ("DutyLine", "Resolved", "duty_rates", "facts_to_verify", "in_force", "origins", "resolve"),
     "model": ("COMPARE_RULES", "D_RULES", "IN_CUSTOMS_VALUE", "ITEMS", "POST_BORDER", "SEA_RULES", "Quote",
               "alternatives", "check_mode", "check_rules", "compute", "ddp_vat", "fta_saving", "grid",

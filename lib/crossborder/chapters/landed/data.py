@@ -11,14 +11,14 @@ import pandas as pd
 
 from crossborder import scenario as scenario_mod
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative
+from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.tables import Column, read_table
 from crossborder.scenario import Scenario
 
 from .section import RULES, STATUSES
 
 INCOTERMS_FILE = DATA_DIR / "incoterms.csv"
-COMPLIANCE_FILE = DATA_DIR / "compliance.csv"
+COMPLIANCE_FILE = DATA_DIR / "compliance.csv"   # the shipped file; the one in use: compliance_file()
 
 PARTIES = ("seller", "buyer")
 RISK_POINTS = (
@@ -65,9 +65,14 @@ def load_incoterms(path: Path = INCOTERMS_FILE) -> pd.DataFrame:
     return _incoterms_cached(str(path), mtime).copy()
 
 
-def load_compliance(path: Path = COMPLIANCE_FILE) -> pd.DataFrame:
+def compliance_file() -> Path:
+    """The compliance checklists in use: the user's ``<user folder>/data/compliance.csv`` if any, else the shipped."""
+    return data_file("compliance.csv")
+
+
+def load_compliance(path: Path | None = None) -> pd.DataFrame:
     """Per market the checks and documents the product needs (legal basis, status, owner, lead time, cost)."""
-    path = Path(path)
+    path = compliance_file() if path is None else Path(path)
     table = read_table(path, {
         "market": Column(), "item": Column(), "origin": Column(),
         "category": Column("choice", choices=CATEGORIES),

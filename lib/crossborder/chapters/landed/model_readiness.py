@@ -9,10 +9,8 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.errors import InputError
-from crossborder.core.paths import relative
 from crossborder.scenario import Scenario
 
-from .data import COMPLIANCE_FILE
 from .section import STATUSES
 
 
@@ -31,8 +29,9 @@ def checklist(compliance: pd.DataFrame, market: str, origin: str = "any",
     with status overrides (e.g. saved in the scenario) applied. Unknown items or statuses are rejected."""
     rows = compliance[(compliance["market"] == market) & compliance["origin"].isin(("any", origin))].copy()
     if rows.empty:
-        raise InputError(f"market: no compliance items for {market!r} in {relative(COMPLIANCE_FILE)}; "
-                         f"markets listed: {', '.join(sorted(compliance['market'].unique()))}")
+        raise InputError(f"market: no compliance items for {market!r} in compliance.csv; markets listed: "
+                         f"{', '.join(sorted(compliance['market'].unique()))} (add a market with "
+                         f"'crossborder market new {market} --from DE')")
     for item, status in (overrides or {}).items():
         if item not in set(rows["item"]):
             raise InputError(f"landed.compliance_status: unknown item {item!r} for {market}; expected one of "

@@ -24,12 +24,12 @@ import pandas as pd
 
 from crossborder.core import facts
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative
+from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.tables import Column, read_table
 
 from .section import CRITERIA_FILE, STAGES, PilotResults, PmfRules
 
-MARKETS_FILE = DATA_DIR / "markets.csv"
+MARKETS_FILE = DATA_DIR / "markets.csv"     # the shipped candidates; the ones in use: markets_file()
 REGIONS = ("europe", "north_america", "east_asia", "southeast_asia", "south_asia", "latin_america",
            "middle_east", "africa", "oceania")
 
@@ -56,12 +56,18 @@ def load_criteria(path: Path = CRITERIA_FILE) -> pd.DataFrame:
     return table.set_index("criterion")
 
 
-def load_markets(path: Path = MARKETS_FILE, criteria: pd.DataFrame | None = None) -> pd.DataFrame:
+def markets_file() -> Path:
+    """The candidate markets in use: the user's ``<user folder>/data/markets.csv`` if any, else the shipped file."""
+    return data_file("markets.csv")
+
+
+def load_markets(path: Path | None = None, criteria: pd.DataFrame | None = None) -> pd.DataFrame:
     """The candidate markets: index market code, column ``region`` and one numeric column per criterion.
 
     Every criterion of ``criteria`` except the origin-dependent (derived) ones must be a column; a column
     that is no criterion is an error naming it, and so is an empty or non-numeric cell (file, line, column).
     """
+    path = markets_file() if path is None else Path(path)
     criteria = load_criteria() if criteria is None else criteria
     where = relative(path)
     needed = [c for c in criteria.index if criteria.at[c, "provenance"] != "derived"]
@@ -108,7 +114,7 @@ def duties_on(codes: list[str], plants: list[str], on: date) -> pd.DataFrame:
     for code in codes:
         if not facts.has_market(code):
             raise InputError(f"{relative(facts.market_file(code))}: fact file not found; expected the duties of "
-                             f"candidate market {code} (see {relative(MARKETS_FILE)})")
+                             f"candidate market {code} (see {relative(markets_file())})")
         for plant in plants:
             d = facts.duty(code, plant, on)
             base = d.base_rate * 100
@@ -149,10 +155,10 @@ def _load_cached(criteria_path: str, markets_path: str, plants: tuple[str, ...],
 
 
 def load_data(*, as_of: date, plants: list[str], criteria_path: Path = CRITERIA_FILE,
-              markets_path: Path = MARKETS_FILE) -> Data:
+              markets_path: Path | None = None) -> Data:
     """Read and validate the criteria and candidate markets, with the duties in force on ``as_of`` for goods
     from each of the exporter's ``plants`` (cached until a file changes)."""
-    paths = [Path(criteria_path), Path(markets_path)]
+    paths = [Path(criteria_path), markets_file() if markets_path is None else Path(markets_path)]
     stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
     fact_stamp = tuple(facts.market_file(c).stat().st_mtime_ns for c in facts.market_codes())
     return _load_cached(*(str(p) for p in paths), tuple(plants), as_of, stamp + fact_stamp)

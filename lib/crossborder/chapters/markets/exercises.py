@@ -14,7 +14,7 @@ from crossborder.core.fmt import DASH, percent
 from crossborder.core.i18n import country_name, t
 from crossborder.core.paths import relative
 
-from .data import MARKETS_FILE, Data
+from .data import Data, markets_file
 from .model import Settings, analyse
 from .model_reweight import Reweighting
 from .present import _in_text, _label, _names, _pp, _sentences, join
@@ -51,7 +51,7 @@ def origin_comparison(data: Data, settings: Settings, plants: list[str], market:
     for origin in [*plants, "best"]:
         a = analyse(data, replace(settings, origin=origin), plants, lang)
         if market not in a.table.index:
-            raise InputError(f"market: expected a candidate market of {relative(MARKETS_FILE)}, found {market!r}")
+            raise InputError(f"market: expected a candidate market of {relative(markets_file())}, found {market!r}")
         tr, r = a.tariffs.loc[market], a.table.loc[market]
         rows.append({"origin": origin, "plant": tr["origin"], "regime": tr["regime"], "duty": float(tr["duty"]),
                      "rank": int(r["rank"]), "p_top3": float(r["p_top3"]), "leader": a.table.index[0]})

@@ -24,10 +24,9 @@ import pandas as pd
 from crossborder.core import stats
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import t
-from crossborder.core.paths import relative
 from crossborder.scenario import Scenario
 
-from .data import MARKETS_FILE, Data, decision_matrix, tariff_for_origin
+from .data import Data, decision_matrix, tariff_for_origin
 from .model_mcda import AhpResult, Benefit, Prepared, Weights, _prepare, ahp, critic_weights, entropy_weights, rank
 from .section import METHODS, PMF_RATE_STAGES, SMAA_MODES, STAGES, WEIGHTINGS, MarketSelection, PmfRules
 
@@ -179,7 +178,7 @@ def pick_pilot(table: pd.DataFrame, regions: pd.Series, size: int = 3, override:
         unknown = [c for c in override if c not in table.index]
         if unknown:
             raise InputError(f"pilot.override: unknown market {unknown[0]!r}; expected candidates from "
-                             f"{relative(MARKETS_FILE)}: {', '.join(table.index)}")
+                             f"markets.csv: {', '.join(table.index)}")
         chosen = [(c, "user") for c in dict.fromkeys(override)]
     else:
         used: set[str] = set()

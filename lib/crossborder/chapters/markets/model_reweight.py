@@ -11,9 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.errors import InputError
-from crossborder.core.paths import relative
 
-from .data import MARKETS_FILE
 from .model import Analysis, _rescaled, _shares, sample_weights
 from .model_mcda import Prepared
 
@@ -80,7 +78,7 @@ def reweight_for_rank(a: Analysis, market: str, target: int, *, draws: int = 400
     not count as reaching its rank.
     """
     if market not in a.matrix.index:
-        raise InputError(f"market: expected a candidate market of {relative(MARKETS_FILE)} "
+        raise InputError(f"market: expected a candidate market of markets.csv "
                          f"({', '.join(a.matrix.index)}), found {market!r}")
     m = len(a.matrix.index)
     if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 1 <= target <= m:

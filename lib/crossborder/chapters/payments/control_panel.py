@@ -18,7 +18,7 @@ from crossborder.notebook.panel import ControlPanel
 from crossborder.scenario import Scenario, save_overlay
 
 from .charts import breakeven_figure, cost_figure, fraud_figure, tier_figure
-from .data import ORDERS_FILE, load_instruments, load_orders
+from .data import load_instruments, load_orders, orders_file
 from .model import Book, break_even_pd, cost_grid, known_domains, recommend_terms
 from .model_screening import fraud_scores, fraud_signals
 from .present import breakeven_text, inst_label, tier_label
@@ -88,7 +88,7 @@ def fraud_panel(scn: Scenario, lang: str, orders: pd.DataFrame | None = None, or
         pool = local if not local.empty else scores
         order_id = pool["score"].idxmax()
     if order_id not in sig.index:
-        raise InputError(f"sample_order: expected an order_id from {relative(ORDERS_FILE)}, found {order_id!r}")
+        raise InputError(f"sample_order: expected an order_id from {relative(orders_file())}, found {order_id!r}")
     controls = {s: widgets.Checkbox(value=bool(sig.at[order_id, s]), description=t(f"payments.sig_{s}", lang),
                                     indent=False) for s in SIGNALS}
 

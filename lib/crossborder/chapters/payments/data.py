@@ -13,13 +13,15 @@ import pandas as pd
 
 from crossborder.core import rates
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative, user_home
+from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.tables import Column, read_table, require_known
 
 from .section import Tier
 
 CURRENCY = "USD"   # the deal model's and the receivables' reporting currency (fee minimums are in USD)
 INSTRUMENTS_FILE = DATA_DIR / "payment_instruments.csv"
+# The shipped per-market files; the ones in use (a user's copy in <user folder>/data/ first) are resolved at
+# each read: invoices_file(), customers_file(), orders_file().
 INVOICES_FILE = DATA_DIR / "invoices.csv"
 CUSTOMERS_FILE = DATA_DIR / "credit_customers.csv"
 ORDERS_FILE = DATA_DIR / "orders_to_screen.csv"
@@ -66,9 +68,19 @@ def load_instruments(path: Path = INSTRUMENTS_FILE) -> pd.DataFrame:
 
 
 def invoices_file() -> Path:
-    """The ledger the chapter reads: ``<user folder>/invoices.csv`` if the user put one there, else the example."""
-    own = user_home() / "invoices.csv"
-    return own if own.exists() else INVOICES_FILE
+    """The ledger the chapter reads: the user's ``<user folder>/data/invoices.csv`` (or, as before,
+    ``<user folder>/invoices.csv``) if there is one, else the example."""
+    return data_file("invoices.csv")
+
+
+def customers_file() -> Path:
+    """The credit customers in use: the user's ``<user folder>/data/credit_customers.csv`` if any, else the example."""
+    return data_file("credit_customers.csv")
+
+
+def orders_file() -> Path:
+    """The orders to screen in use: the user's ``<user folder>/data/orders_to_screen.csv`` if any, else the example."""
+    return data_file("orders_to_screen.csv")
 
 
 def load_invoices(path: Path | None = None) -> pd.DataFrame:
@@ -119,9 +131,10 @@ def load_invoices(path: Path | None = None) -> pd.DataFrame:
     return table
 
 
-def load_customers(path: Path = CUSTOMERS_FILE, tiers: dict[str, Tier] | None = None,
+def load_customers(path: Path | None = None, tiers: dict[str, Tier] | None = None,
                    instruments: pd.DataFrame | None = None) -> pd.DataFrame:
     """Customers with tier, agreed terms, expected orders and registry data (indexed by customer)."""
+    path = customers_file() if path is None else Path(path)
     cols = {
         "customer": Column(unique=True), "market": Column(), "tier": Column(),
         "terms": Column(), "terms_days": Column("int", min=0, max=360),
@@ -138,8 +151,9 @@ def load_customers(path: Path = CUSTOMERS_FILE, tiers: dict[str, Tier] | None = 
     return table.set_index("customer")
 
 
-def load_orders(path: Path = ORDERS_FILE) -> pd.DataFrame:
+def load_orders(path: Path | None = None) -> pd.DataFrame:
     """Incoming orders to screen for fraud signals (indexed by order_id)."""
+    path = orders_file() if path is None else Path(path)
     flag = Column("bool")
     cols = {
         "order_id": Column(unique=True), "customer": Column(), "country": Column(), "email": Column(),

@@ -18,9 +18,10 @@ First-year figures, per channel (arrays over channels; ``t`` = month 1..12):
   whenever their first order lands.
 - cost per qualified inquiry = A / Q1.
 - CAC and payback come from :func:`crossborder.core.unit_economics.unit_economics` (the same function the funnel
-  chapter uses): CAC = A / N1; payback months = CAC / monthly margin per customer, with monthly margin
-  m = order value x (gross margin - commission) x orders per year / 12. No customer, or no margin: it never
-  pays back (NaN, said in words).
+  chapter uses): CAC = A / N1; payback = the first month in which what a newly won customer has earned since
+  its first order, C(k) = k x m (the funnel chapter reads C(k) off its order history), reaches CAC, so
+  payback = CAC / m, with monthly margin m = order value x (gross margin - commission) x orders per year / 12.
+  No customer, or no margin: it never pays back (NaN, said in words); not within 120 months: "over 10 years".
 - cost per PO (first orders) = CAC + commission x order value: what the channel costs for each first order,
   including the platform's cut of it.
 - break-even orders = ceil(A / (order value x (gross margin - commission))).

@@ -15,11 +15,13 @@ from scipy.optimize import brentq
 from crossborder.core import stats
 from crossborder.core.errors import InputError
 from crossborder.core.paths import relative
-from crossborder.core.unit_economics import unit_economics
+from crossborder.core.unit_economics import margin_curve, unit_economics
 
 from .data import CHANNELS_FILE
 from .model_mix import YEAR, BudgetReturn, optimise_mix
 from .section import CRITERIA, Platforms, Weights
+
+PAYBACK_HORIZON = 120   # months of a new customer's margin looked at for payback; beyond: "over 10 years"
 
 
 def updated(section: Platforms, **changes: Any) -> Platforms:
@@ -160,7 +162,10 @@ def channel_economics(inputs: pd.DataFrame, gross_margin: float, horizon: int = 
     commission = inputs["commission"].to_numpy(float)
     unit_margin = value * (gross_margin - commission)
     monthly_margin = unit_margin * inputs["orders_per_year"].to_numpy(float) / YEAR
-    ue = unit_economics(spend, won, monthly_margin)
+    # what a newly won customer earns, counted from its first order (month 1) as in the funnel chapter, where
+    # an account's ``since`` is its first order: C(k) = k x monthly margin (no lag: the months from inquiry
+    # to first order belong to the calendar break-even, not to the customer's payback)
+    ue = unit_economics(spend, won, margin_curve(monthly_margin, 0.0, PAYBACK_HORIZON))
     with np.errstate(divide="ignore", invalid="ignore"):
         per_lead = np.where(leads > 0, spend / leads, np.nan)
         breakeven_orders = np.where(unit_margin > 0, np.ceil(spend / np.where(unit_margin > 0, unit_margin, 1)), np.nan)
@@ -174,6 +179,7 @@ def channel_economics(inputs: pd.DataFrame, gross_margin: float, horizon: int = 
         "spend": spend, "qualified_per_month": q, "leads": leads, "customers": won,
         "cost_per_lead": per_lead, "cac": ue.cac, "cost_per_po": ue.cac + commission * value,
         "monthly_margin": monthly_margin, "payback_months": ue.payback_months, "pays_back": ue.pays_back,
+        "payback_beyond": ~ue.pays_back & (won > 0) & (monthly_margin > 0),
         "unit_margin": unit_margin, "breakeven_orders": breakeven_orders, "breakeven_month": breakeven_month,
         "cost_y1": cost_y1, "gross_profit_y1": gp_y1, "roi_y1": roi,
     }, index=inputs.index)
@@ -305,11 +311,31 @@ class Analysis:
         return list(self.selection.sort_values("rank").index)
 
     @property
+    def candidates(self) -> list[str]:
+        """The channels the budget is split over: the ``shortlist`` best-scoring of the mix channels."""
+        return candidates(self.selection, self.section)
+
+    @property
     def shortlist(self) -> list[str]:
-        return self.ranked[: self.section.shortlist]
+        """The recommended channels: the candidates the budget optimiser funds, the most money first (one
+        rule for the recommendation and the budget split, so they cannot disagree)."""
+        return funded(self.mix) or self.candidates
 
     def name(self, channel: str, lang: str) -> str:
         return self.labels[channel][lang]
+
+
+def candidates(selection: pd.DataFrame, section: Platforms) -> list[str]:
+    """The ``section.shortlist`` highest-ranked channels among ``section.mix_channels`` (the channels the team
+    can put money on): the budget mix is optimised over these."""
+    ranked = list(selection.sort_values("rank").index)
+    return [c for c in ranked if c in section.mix_channels][: section.shortlist]
+
+
+def funded(mix: pd.DataFrame) -> list[str]:
+    """Channels of the mix that get money (over half a dollar), the largest spend first (ties: mix order)."""
+    m = mix[mix["spend"] > 0.5]
+    return list(m.sort_values("spend", ascending=False, kind="stable").index)
 
 
 def focus_of(a: Analysis, channel: str, where: str = "focus_channel") -> str:
@@ -343,7 +369,7 @@ def analyse_market(market: str, section: Platforms, table: pd.DataFrame, *, wher
         if memo is not None:
             memo["beat"] = (key, p_beat)
     selection["p_beat"] = p_beat
-    mix, totals = optimise_mix(inputs, economics, section.mix_channels, section.budget, section.objective)
+    mix, totals = optimise_mix(inputs, economics, candidates(selection, section), section.budget, section.objective)
     labels = {c: {"en": en, "zh-TW": zh} for c, en, zh in zip(inputs.index, inputs["name_en"], inputs["name_zh_TW"])}
     return Analysis(market, section, inputs, economics, selection, months, cum_cost, cum_gp, mix, totals, labels)
 
@@ -356,7 +382,7 @@ def budget_for_return(a: Analysis, hurdle: float = 1.0, step: float = 1000.0) ->
     the sum of the channels' minimum and maximum spends."""
     if not hurdle > 0 or not step > 0:
         raise InputError(f"hurdle, step: expected numbers > 0, found {hurdle!r}, {step!r}")
-    chans = a.section.mix_channels
+    chans = a.candidates
     sub = a.inputs.loc[chans]
     low, high = float(sub["spend_min"].sum()), float(sub["spend_max"].sum())
 

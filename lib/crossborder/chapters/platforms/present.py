@@ -12,9 +12,9 @@ from crossborder.core import fmt
 from crossborder.core.i18n import country_in_text, t
 
 from .data import CURRENCY
-from .model import CRITERIA, YEAR, Analysis, budget_for_return
+from .model import CRITERIA, PAYBACK_HORIZON, YEAR, Analysis, budget_for_return
 
-PAYBACK_SHOWN = 120  # months; a longer payback is shown as "over 10 years" (a number that size means nothing)
+PAYBACK_SHOWN = PAYBACK_HORIZON  # months; a longer payback is shown as "over 10 years" (a number that size means nothing)
 
 
 # ------------------------------------------------------------------------------------------ formatting
@@ -32,8 +32,11 @@ def spaced(text: str, lang: str) -> str:
     return re.sub(r"([）」])[ ]+", r"\1", text)
 
 
-def payback_text(months: float, lang: str) -> str:
-    """Payback in months, or 'never pays back' in words (never an infinity)."""
+def payback_text(months: float, lang: str, beyond: bool = False) -> str:
+    """Payback in months, 'over 10 years' when ``beyond`` the horizon, or 'never pays back' in words (never
+    an infinity)."""
+    if beyond:
+        return t("platforms.over_years", lang, n=PAYBACK_SHOWN // YEAR)
     if months is None or not np.isfinite(months):
         return t("platforms.never_pays_back", lang)
     if months > PAYBACK_SHOWN:
@@ -71,7 +74,7 @@ def cost_table(a: Analysis, lang: str) -> pd.DataFrame:
         t("platforms.col_cost_per_lead", lang): [fmt.number(v, lang) for v in e["cost_per_lead"]],
         t("platforms.col_cost_per_po", lang): [fmt.number(v, lang) for v in e["cost_per_po"]],
         t("platforms.col_cac", lang): [fmt.number(v, lang) for v in e["cac"]],
-        t("platforms.col_payback", lang): [payback_text(v, lang) for v in e["payback_months"]],
+        t("platforms.col_payback", lang): [payback_text(v, lang, b) for v, b in zip(e["payback_months"], e["payback_beyond"])],
         t("platforms.col_breakeven_orders", lang): [
             fmt.number(v, lang) if np.isfinite(v) else t("platforms.never", lang) for v in e["breakeven_orders"]],
         t("platforms.col_breakeven_month", lang): [
@@ -143,11 +146,28 @@ def worked_example(a: Analysis, lang: str, channel: str | None = None) -> str:
         ramp=f"{r['ramp_months']:g}", leads=fmt.number(e["leads"], lang, 1),
         conversion=fmt.percent(r["conversion"], lang, 1), customers=fmt.number(e["customers"], lang, 2),
         commission=fmt.percent(r["commission"], lang, 0), margin=fmt.percent(a.section.gross_margin, lang, 0),
-        orders=f"{r['orders_per_year']:g}", payback=payback_text(e["payback_months"], lang),
+        orders=f"{r['orders_per_year']:g}", payback=payback_text(e["payback_months"], lang, e["payback_beyond"]),
     )
     steps = ["we_spend", "we_leads", "we_cac", "we_per_po", "we_payback"]
     return spaced(t("platforms.we_intro", lang, **f) + "\n\n" + "\n".join(
         f"{i}. {t(f'platforms.{s}', lang, **f)}" for i, s in enumerate(steps, 1)), lang)
+
+
+def kept_because(a: Analysis, channel: str, lang: str) -> str:
+    """Why a recommended channel with a negative first-year return is kept (with a leading space), else ''.
+    It breaks even within the horizon; or its customers pay back their CAC; or only its reach and fit."""
+    e = a.economics.loc[channel]
+    if not e["roi_y1"] < 0:
+        return ""
+    h = a.section.horizon_months
+    if np.isfinite(e["breakeven_month"]) and e["breakeven_month"] <= h:
+        why = t("platforms.rec_kept_breakeven", lang, month=int(e["breakeven_month"]), horizon=h)
+    elif e["pays_back"] or e["payback_beyond"]:
+        why = t("platforms.rec_kept_payback", lang, horizon=h,
+                payback=payback_text(e["payback_months"], lang, e["payback_beyond"]))
+    else:
+        why = t("platforms.rec_kept_reach", lang, score=fmt.number(a.selection.at[channel, "score"], lang))
+    return why if lang == "zh-TW" else " " + why
 
 
 def recommendation(a: Analysis, lang: str) -> str:
@@ -166,8 +186,9 @@ def recommendation(a: Analysis, lang: str) -> str:
         lines.append("- " + t("platforms.rec_channel", lang, channel=a.name(c, lang),
                               score=fmt.number(sel.at[c, "score"], lang),
                               per_po=fmt.money(eco.at[c, "cost_per_po"], CURRENCY, lang),
-                              payback=payback_text(eco.at[c, "payback_months"], lang),
-                              roi=fmt.percent(eco.at[c, "roi_y1"], lang, 0, signed=True), beat=beat))
+                              payback=payback_text(eco.at[c, "payback_months"], lang, eco.at[c, "payback_beyond"]),
+                              roi=fmt.percent(eco.at[c, "roi_y1"], lang, 0, signed=True), beat=beat)
+                     + kept_because(a, c, lang))
     tot, m = a.mix_totals, a.mix.sort_values("spend", ascending=False, kind="stable")
     share = "{}（{}）" if lang == "zh-TW" else "{} ({})"
     parts = [f"{a.name(c, lang)} " + share.format(fmt.money(v, CURRENCY, lang), fmt.percent(s, lang, 0))
@@ -183,7 +204,7 @@ def recommendation(a: Analysis, lang: str) -> str:
         lines.append(t("platforms.rec_unspent", lang, unspent=fmt.money(tot["unspent"], CURRENCY, lang)))
     if not np.isfinite(eco.loc[a.shortlist, "breakeven_month"].to_numpy(float)).any():
         lines += ["", t("platforms.rec_no_breakeven", lang, n=a.section.horizon_months)]
-    never = [c for c in a.inputs.index if not eco.at[c, "pays_back"]]
+    never = [c for c in a.inputs.index if not eco.at[c, "pays_back"] and not eco.at[c, "payback_beyond"]]
     if never:
         lines += ["", t("platforms.rec_never", lang, channels=sep.join(a.name(c, lang) for c in never))]
     return spaced("\n".join(lines), lang)

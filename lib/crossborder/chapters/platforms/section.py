@@ -53,7 +53,7 @@ class Platforms(schema.Model):
     objective: Literal["leads", "profit"]                # what the mix maximises
     monte_carlo: MonteCarlo
     tornado_swing: float = Field(gt=0, lt=1)             # +/- share for inputs with no range in the data
-    shortlist: int = Field(ge=1, le=6)                   # how many top-scoring channels are recommended
+    shortlist: int = Field(ge=1, le=6)                   # top-scoring mix channels the budget is split over (funded = recommended)
 
     @model_validator(mode="after")
     def _consistent(self) -> Platforms:

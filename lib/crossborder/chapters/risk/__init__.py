@@ -1,7 +1,7 @@
 """The risk map chapter: a living risk register per market, its 5 x 5 heat map, and quantified loss.
 
 The register
-    ``data/risks.csv`` (or ``<user folder>/risks.csv`` when a team keeps its own): one row per risk, for one
+    ``data/risks.csv`` (or ``<user folder>/data/risks.csv`` when a team keeps its own): one row per risk, for one
     market or for ``all`` markets, in one of the outline's four families (section 9: demand and price swings;
     regulation and geopolitics; payment and fraud; data and privacy) or ``other``. Each row rates the risk
     before its mitigation (*inherent*) and after it (*residual*) on 1-5 likelihood and impact scales, names

@@ -10,10 +10,10 @@ import pandas as pd
 import pycountry
 
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative, user_home
+from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.tables import Column, read_table
 
-RISKS_FILE = DATA_DIR / "risks.csv"
+RISKS_FILE = DATA_DIR / "risks.csv"       # the shipped register; the one in use: register_path()
 USER_RISKS_NAME = "risks.csv"
 
 FAMILIES: tuple[str, ...] = ("demand_price", "regulation_geopolitics", "payment_fraud", "data_privacy", "other")
@@ -44,9 +44,9 @@ def _columns() -> dict[str, Column]:
 
 
 def register_path() -> Path:
-    """The register in use: the user's own ``<user folder>/risks.csv`` if there is one, else the shipped one."""
-    own = user_home() / USER_RISKS_NAME
-    return own if own.is_file() else RISKS_FILE
+    """The register in use: the user's own ``<user folder>/data/risks.csv`` (or, as before, ``<user
+    folder>/risks.csv``) if there is one, else the shipped one (``crossborder.core.paths.data_file``)."""
+    return data_file(USER_RISKS_NAME)
 
 
 def _bad_row(where: str, reg: pd.DataFrame, mask, column: str, expected: str) -> InputError:
