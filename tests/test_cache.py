@@ -66,9 +66,10 @@ def test_the_notebook_the_parameters_and_the_code_force_a_rerun(setup, monkeypat
     _, notebook, _ = setup
     assert cache.lookup(notebook, {**PARAMS, "lang": "zh-TW"})[0] is None      # another entry altogether
     assert cache.lookup(notebook, {**PARAMS, "interactive": True}) == (None, "parameters changed")
+    original = cache.code_version
     monkeypatch.setattr(cache, "code_version", lambda: "another version of the package")
     assert cache.lookup(notebook, PARAMS) == (None, "code changed")
-    monkeypatch.undo()
+    monkeypatch.setattr(cache, "code_version", original)
     notebook.write_text(notebook.read_text().replace('"cells": []', '"cells": [], "x": 1'))
     assert cache.lookup(notebook, PARAMS) == (None, "notebook changed")
 
