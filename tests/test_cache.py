@@ -4,6 +4,7 @@ concurrent writers never tear an entry, and the size is bounded."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -123,3 +124,27 @@ def test_the_cache_is_bounded(setup, monkeypatch):
     total = sum(p.stat().st_size for p in cache.cache_dir().rglob("*") if p.is_file())
     assert total <= 0.5 * 1024 * 1024
     assert cache.lookup(notebook, {**PARAMS, "as_of": "2026-11-15"})[0] is not None   # the newest kept
+
+
+@pytest.mark.slow
+def test_a_report_reruns_only_the_chapters_whose_inputs_changed(tmp_path):
+    env = {**os.environ, "CROSSBORDER_HOME": str(tmp_path / "home"), "CROSSBORDER_REPORTS": str(tmp_path / "reports")}
+    cmd = [sys.executable, "-m", "crossborder.cli", "report", "DE", "--lang", "en", "--only", "00,03",
+           "--as-of", "2026-11-29"]
+
+    def run(*extra: str) -> dict[str, dict]:
+        proc = subprocess.run([*cmd, *extra], capture_output=True, text=True, env=env, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        folder = tmp_path / "reports" / "DE" / "executed-en"
+        return {p.name.split(".")[0]: json.loads(p.read_text()) for p in folder.glob("*.cache.json")}
+
+    first = run()
+    assert set(first) == {"00_overview", "03_pricing"} and not any(v["reused"] for v in first.values())
+    second = run()
+    assert all(v["reused"] for v in second.values())
+    _overlay(tmp_path / "home", "pricing:\n  stress:\n    fx_shift: 0.05\n")
+    third = run()
+    assert third["03_pricing"] == {"reused": False, "reason": "scenario DE.pricing changed"}
+    assert third["00_overview"]["reused"]
+    forced = run("--force")
+    assert not any(v["reused"] for v in forced.values())
