@@ -2,8 +2,8 @@
 per market and language, and the PDFs read back with the market, chart titles and Chinese text intact."""
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys

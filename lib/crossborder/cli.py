@@ -65,7 +65,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from crossborder.report.build import plan, render
 
     jobs = plan(args.markets, _csv(args.lang), _as_of(args.as_of) if args.as_of else date.today(),
-                paths.reports_dir(), _csv(args.only) if args.only else None)
+                paths.reports_dir(), _csv(args.only) if args.only else None, use_cache=not args.force)
     if args.jobs < 1:
         raise InputError(f"--jobs: expected a whole number >= 1, found {args.jobs}")
     print(f"Rendering {len(jobs)} market(s) x {len(jobs[0].langs)} language(s), {len(jobs[0].notebooks)} "
@@ -208,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--jobs", type=int, default=1, help="markets rendered in parallel (default 1)")
     rep.add_argument("--as-of", help="report date YYYY-MM-DD (default today)")
     rep.add_argument("--only", help="comma-separated chapter numbers or names, e.g. 00,01")
+    rep.add_argument("--force", action="store_true",
+                     help="run every chapter and print every PDF again, ignoring the cache of unchanged results")
     rep.set_defaults(func=cmd_report)
 
     fa = sub.add_parser("facts", help="the legal and market facts in force for a market on a date, with sources")

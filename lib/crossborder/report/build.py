@@ -9,6 +9,8 @@ the other markets; the caller gets one ``Outcome`` per market and language.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import multiprocessing
 import multiprocessing.util
 import shutil
@@ -27,6 +29,7 @@ from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
 from crossborder.core.i18n import check_lang, t
 from crossborder.core.paths import notebooks_dir
+from crossborder.report import cache
 from crossborder.report.execute import Kernel, chapter_notebooks, execute
 from crossborder.report.html import chapter_html, chapter_pages, chapter_title, document, facts_used
 from crossborder.report.pdf import Browser, PrintError, chromium
@@ -40,6 +43,7 @@ class Job:
     as_of: date
     out_root: Path
     notebooks: tuple[Path, ...]
+    use_cache: bool = True       # reuse executed chapters and PDFs whose inputs are unchanged (--force: False)
 
 
 @dataclass
@@ -70,12 +74,12 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     params = {"market": job.code, "lang": lang, "as_of": job.as_of.isoformat(), "interactive": False}
     chapters = []
     for notebook in job.notebooks:
-        result = execute(kernel, notebook, exec_dir / notebook.name, params)
+        result = execute(kernel, notebook, exec_dir / notebook.name, params, use_cache=job.use_cache)
         if not result.ok:
             outcome.failures.append(f"{notebook.stem}: {result.error} (traceback in {result.path})")
             _say(job.code, lang, f"{notebook.stem} FAILED: {result.error}")
             continue
-        _say(job.code, lang, f"{notebook.stem} ok ({result.seconds:.1f} s)")
+        _say(job.code, lang, f"{notebook.stem} {'reused' if result.reused else 'ok'} ({result.seconds:.1f} s)")
         nb = nbformat.read(result.path, as_version=4)
         anchor = f"ch-{notebook.stem}"
         chapters.append((anchor, chapter_title(nb, lang, notebook.stem), result.headline, chapter_html(nb, lang, anchor)))
@@ -84,18 +88,29 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
         return outcome
     scn = scenario.load(job.code)
     html_file = exec_dir / f"{job.code}-{lang}.html"
-    parts = dict(code=job.code, lang=lang, as_of=job.as_of, facts=market_facts(scn, lang, job.as_of),
-                 example=scn.meta.example, chapters=chapters, changes=scenario.overlay_changes(scn),
-                 facts_used=facts_used(scn, job.as_of, lang))
+    doc = functools.partial(document, code=job.code, lang=lang, as_of=job.as_of,
+                            facts=market_facts(scn, lang, job.as_of), example=scn.meta.example, chapters=chapters,
+                            changes=scenario.overlay_changes(scn), facts_used=facts_used(scn, job.as_of, lang))
     pdf_file = market_dir / f"{job.code}-{lang}.pdf"
+    # The PDF is reused when the document it was printed from is the same to the byte (code included).
+    first = doc()
+    key_file = market_dir / f".{job.code}-{lang}.pdf.key"
+    key = hashlib.sha256((cache.code_version() + first).encode()).hexdigest()
+    if job.use_cache and pdf_file.exists() and key_file.exists() and key_file.read_text().strip() == key:
+        outcome.pdf = pdf_file
+        outcome.seconds = time.perf_counter() - start
+        _say(job.code, lang, f"PDF unchanged, reused ({outcome.seconds:.1f} s)")
+        return outcome
     try:
         # First pass prints without page numbers; the second prints the contents with the pages the first
         # pass put each chapter on (the contents page itself keeps its length, so the numbers hold).
-        atomic_write_text(html_file, document(**parts))
+        atomic_write_text(html_file, first)
         titles = [title for _, title, _, _ in chapters] + [t("report.facts_used", lang)]
         pages = chapter_pages(browser.render_pdf(html_file), titles)
-        atomic_write_text(html_file, document(**parts, pages=pages))
+        atomic_write_text(html_file, doc(pages=pages))
+        key_file.unlink(missing_ok=True)
         outcome.pdf = browser.print_pdf(html_file, pdf_file)
+        atomic_write_text(key_file, key)
     except PrintError as exc:
         outcome.failures.append(f"PDF: {exc}")
     outcome.seconds = time.perf_counter() - start
@@ -141,7 +156,8 @@ def _render_market_in_worker(job: Job) -> list[Outcome]:
     return render_market(job, *_worker_tools)
 
 
-def plan(markets: list[str], langs: list[str], as_of: date, out_root: Path, only: list[str] | None = None) -> list[Job]:
+def plan(markets: list[str], langs: list[str], as_of: date, out_root: Path, only: list[str] | None = None,
+         use_cache: bool = True) -> list[Job]:
     """Check every input before anything is written; raises InputError naming the bad argument."""
     langs = [check_lang(lang, "--lang") for lang in langs]
     if not langs:
@@ -153,7 +169,8 @@ def plan(markets: list[str], langs: list[str], as_of: date, out_root: Path, only
     if not notebooks:
         raise InputError(f"--only: none of the chapters {only!r} has a notebook in {notebooks_dir()}")
     chromium()  # fail early, with what to install, if there is no browser
-    return [Job(code, tuple(dict.fromkeys(langs)), as_of, out_root, tuple(notebooks)) for code in dict.fromkeys(codes)]
+    return [Job(code, tuple(dict.fromkeys(langs)), as_of, out_root, tuple(notebooks), use_cache)
+            for code in dict.fromkeys(codes)]
 
 
 def render(jobs: list[Job], workers: int = 1) -> list[Outcome]:

@@ -9,7 +9,9 @@ loaded, which is the point.
 
 from __future__ import annotations
 
+import ast
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from crossborder.core import registry
 from crossborder.core.paths import notebooks_dir
 from crossborder.notebook import tags
 from crossborder.notebook.chapter import HEADLINE_MIME
+from crossborder.report import cache
 
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
@@ -41,6 +44,7 @@ class Executed:
     seconds: float
     error: str | None = None
     headline: dict | None = None
+    reused: bool = False               # taken from the cache: nothing it read had changed
 
 
 # Drop the user's names and the output cache; cheaper than %reset -f, which also runs a full garbage collection.
@@ -49,7 +53,11 @@ _ip = get_ipython()
 for _name in [n for n in _ip.user_ns if n not in _ip.user_ns_hidden and not n.startswith('_')]:
     del _ip.user_ns[_name]
 _ip.displayhook.flush()
+import crossborder.scenario as _cb_scenario
+_cb_scenario.reset_reads()
 """
+# After a notebook: which scenario sections it read (the cache's key), as a Python literal.
+READS_EXPRESSION = "__import__('crossborder.scenario', fromlist=['reads']).reads()"
 
 
 class _FreshNamespaceClient(PapermillNotebookClient):
@@ -79,7 +87,14 @@ class SharedKernelEngine(NBClientEngine):
             kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
             log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
         try:
-            return client.execute()
+            nb = client.execute()
+            reply = client.wait_for_reply(client.kc.execute("", silent=False, store_history=False,
+                                                            user_expressions={"reads": READS_EXPRESSION}))
+            value = (reply or {}).get("content", {}).get("user_expressions", {}).get("reads", {})
+            if value.get("status") == "ok":
+                reads = ast.literal_eval(value["data"]["text/plain"])
+                nb_man.nb.metadata.setdefault("crossborder", {})["reads"] = [list(r) for r in reads]
+            return nb
         finally:
             if client.kc is not None:
                 client.kc.stop_channels()
@@ -153,16 +168,27 @@ def without_workshop_cells(notebook: Path) -> nbformat.NotebookNode:
 
 
 def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, attempts: int = 2,
-            workshop: bool = False) -> Executed:
+            workshop: bool = False, use_cache: bool = True) -> Executed:
     """Run one notebook with ``parameters``; the executed copy (with any traceback) lands at ``out_path``.
 
-    Exercises and solutions are left out unless ``workshop``. An error in the notebook is final. A kernel that
-    dies or fails to start (not the notebook's fault) is restarted and the notebook run again, up to
-    ``attempts`` times.
+    Exercises and solutions are left out unless ``workshop``. With ``use_cache`` a chapter whose inputs are all
+    unchanged since it last ran is taken from the cache (``crossborder.report.cache``); why it ran or was reused
+    is written beside it (``<chapter>.cache.json``). An error in the notebook is final. A kernel that dies or
+    fails to start (not the notebook's fault) is restarted and the notebook run again, up to ``attempts`` times.
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    source = nbformat.read(notebook, as_version=4) if workshop else without_workshop_cells(notebook)
     start = time.perf_counter()
+    reason = "cache off"
+    if use_cache and not workshop:
+        hit, reason = cache.lookup(notebook, parameters)
+        if hit is not None:
+            shutil.copyfile(hit, out_path)
+            nb = nbformat.read(out_path, as_version=4)
+            result = Executed(notebook.stem, out_path, True, time.perf_counter() - start,
+                              headline=headline_of(nb, notebook.stem), reused=True)
+            _write_audit(result, reason)
+            return result
+    source = nbformat.read(notebook, as_version=4) if workshop else without_workshop_cells(notebook)
     for attempt in range(1, attempts + 1):
         try:
             nb = pm.execute_notebook(
@@ -180,7 +206,16 @@ def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, at
                 return Executed(notebook.stem, out_path, False, time.perf_counter() - start,
                                 error=f"{type(exc).__name__}: {exc}".splitlines()[0])
     result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb, notebook.stem))
-    if result.headline is not None:
-        out_path.with_suffix(".headline.json").write_text(
-            json.dumps(result.headline, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_audit(result, reason)
+    reads = nb.metadata.get("crossborder", {}).get("reads")
+    if use_cache and not workshop and reads is not None:
+        cache.store(notebook, parameters, out_path, [tuple(r) for r in reads], reason)
     return result
+
+
+def _write_audit(result: Executed, reason: str) -> None:
+    if result.headline is not None:
+        result.path.with_suffix(".headline.json").write_text(
+            json.dumps(result.headline, ensure_ascii=False, indent=1), encoding="utf-8")
+    result.path.with_suffix(".cache.json").write_text(json.dumps(
+        {"reused": result.reused, "reason": reason}, ensure_ascii=False, indent=1), encoding="utf-8")

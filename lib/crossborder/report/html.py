@@ -179,8 +179,9 @@ def chapter_pages(pdf: bytes, titles: list[str]) -> dict[str, int]:
                 walk(item)
                 continue
             title = str(getattr(item, "title", "")).strip()
-            if title in titles and title not in found:
-                found[title] = reader.get_destination_page_number(item) + 1
+            page = reader.get_destination_page_number(item) if title in titles and title not in found else None
+            if page is not None:
+                found[title] = page + 1
 
     walk(reader.outline)
     return found

@@ -46,6 +46,20 @@ def _section_model(name: str) -> type[Model]:
     return getattr(importlib.import_module(module), cls)
 
 
+# Which sections of which market's scenario were read since ``reset_reads()``: the report's cache keys each
+# chapter on the sections it actually read, so a change to another chapter's section does not re-run it.
+_READS: set[tuple[str, str]] = set()
+
+
+def reset_reads() -> None:
+    _READS.clear()
+
+
+def reads() -> list[tuple[str, str]]:
+    """(market, section) pairs read since the last ``reset_reads()``, sorted."""
+    return sorted(_READS)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated market scenario. Sections are attributes: ``scenario.market.currency``."""
@@ -59,20 +73,25 @@ class Scenario:
         """A chapter's section by name (``scn.funnel``); typed properties below for the shared sections."""
         sections = self.__dict__.get("sections", {})
         if name in sections:
+            _READS.add((self.__dict__["code"], name))
             return sections[name]
         raise AttributeError(f"scenario {self.__dict__.get('code')} has no section {name!r}")
 
+    def _shared(self, name: str) -> Model:
+        _READS.add((self.code, name))
+        return self.sections[name]
+
     @property
     def meta(self) -> Meta:
-        return cast(Meta, self.sections["meta"])
+        return cast(Meta, self._shared("meta"))
 
     @property
     def market(self) -> MarketInfo:
-        return cast(MarketInfo, self.sections["market"])
+        return cast(MarketInfo, self._shared("market"))
 
     @property
     def exporter(self) -> Exporter:
-        return cast(Exporter, self.sections["exporter"])
+        return cast(Exporter, self._shared("exporter"))
 
     @property
     def has_user_overlay(self) -> bool:
