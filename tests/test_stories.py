@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from crossborder import scenario
@@ -199,3 +200,40 @@ def test_total_duty_with_additional_duties_is_not_called_mfn(shared):
         total, mfn, extra = f"{tr['duty']:.1f}%", f"{tr['rate']:.1f}%", f"{tr['additional']:.1f}%"
         assert total in point and mfn in point and extra in point, point
         assert f"{total}（MFN）" not in point and f"{total} duty (MFN)" not in point
+
+
+# ------------------------------------------------------------------------------- chapter 09 on its first day
+
+def test_plan_on_its_start_date_shows_the_baseline_and_says_nothing_is_due(monkeypatch, tmp_path):
+    """A plan saved to start on the report date: the burn-up still draws the baseline (planned curve), the
+    checkpoints keep their dates, and the headline, points and both charts say that nothing is due yet."""
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path / "home"))
+    start = date(2026, 11, 30)                       # a Monday: plan day 1 is the report date
+    plan.init_plan("DE", start.isoformat(), by="Mei")
+    scn = scenario.load("DE")
+    v = plan.view(scn, start)
+    assert v.plan.source == "database" and v.summary.plan_day == 1 and v.summary.planned_done == 0
+    # the baseline, independently: the planned curve reaches every deliverable at the latest baseline end
+    ends = pd.to_datetime(v.plan.tasks["baseline_end"])
+    assert v.burnup["planned"].iloc[-1] == len(v.plan.tasks) and v.burnup["planned"].is_monotonic_increasing
+    first_cp = v.plan.checkpoints.sort_values(["due", "day"]).iloc[0]
+    words = {"en": "nothing is due yet", "zh-TW": "尚無到期項目"}
+    for lang in LANGS:
+        text, *_ = v.headline(lang)
+        points = v.points(lang)
+        assert words[lang] in text.lower()
+        assert ends.min().date().isoformat() in text and ends.max().date().isoformat() in text
+        assert pd.Timestamp(first_cp["due"]).date().isoformat() in text
+        assert words[lang] in points[0].lower() and len(points) == 3
+        assert pd.Timestamp(first_cp["due"]).date().isoformat() in points[2]      # the checkpoints' dates
+        burn = plan.burnup_figure(v.plan, v.burnup, start, lang)
+        planned = next(tr for tr in burn.data if tr.name == i18n.t("plan.burnup_planned", lang))
+        assert max(planned.y) == len(v.plan.tasks)                               # the baseline is drawn
+        notes = " ".join(a.text for a in burn.layout.annotations)
+        assert ends.min().date().isoformat() in notes
+        cps = plan.checkpoints_figure(v.plan, v.checkpoints, start, lang)
+        assert sum(len(tr.x) for tr in cps.data if tr.x is not None and tr.name != "") >= len(v.plan.checkpoints)
+        assert first_cp.name in " ".join(a.text for a in cps.layout.annotations)
+    # a day after the first deliverable's baseline end the ordinary status story returns
+    later = plan.view(scn, ends.min().date())
+    assert "nothing is due" not in later.headline("en")[0]
