@@ -237,3 +237,40 @@ def test_plan_on_its_start_date_shows_the_baseline_and_says_nothing_is_due(monke
     # a day after the first deliverable's baseline end the ordinary status story returns
     later = plan.view(scn, ends.min().date())
     assert "nothing is due" not in later.headline("en")[0]
+
+
+# ------------------------------------------------------------------------------- teaching asides stay out of reports
+
+TEACHING = re.compile(r"工作坊|教學大綱|大綱\s*第\s*\d+\s*[章節構]|\bworkshops?\b|\bteaching\s+outline\b|"
+                      r"\bsection\s+\d+\s+of\s+the\s+(teaching\s+)?outline\b|\boutline\s+section\b|\bopens\s+the\s+workshop\b",
+                      re.I)
+
+
+def test_no_report_kept_markdown_cell_carries_a_teaching_aside():
+    """A client report keeps the analysis, not the workshop's asides ("本章是工作坊的開場", "教學大綱第 3 節",
+    "Section 6 of the outline asks"): cells with them are tagged remove-report, or say the same without them.
+    The cells are filtered exactly as the report filters them."""
+    import json
+
+    from crossborder.core.paths import NOTEBOOKS_DIR
+    from crossborder.core.registry import chapters
+    from crossborder.notebook import tags
+
+    found = []
+    for ch in chapters():
+        nb = json.loads((NOTEBOOKS_DIR / ch.notebook).read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "markdown":
+                continue
+            src = "".join(cell["source"])
+            for lang in LANGS:
+                if tags.keep(cell, lang=lang, drop=tags.REPORT_DROP) and (m := TEACHING.search(src)):
+                    found.append(f"{ch.notebook} cell {i} ({lang}): ...{src[max(0, m.start() - 40):m.end() + 40]!r}...")
+    assert not found, "\n".join(sorted(set(found)))
+
+
+def test_the_teaching_rule_catches_the_phrases_it_is_for():
+    for text in ("本章是工作坊的開場", "教學大綱第 3 節問", "大綱第 9 章把 KPI 分成三層", "This chapter opens the workshop",
+                 "outline section 4", "Section 6 of the\noutline asks", "In a workshop this is the hour"):
+        assert TEACHING.search(text), text
+    assert not TEACHING.search("下表收錄每一個縮寫與專業術語") and not TEACHING.search("The answer is a 90-day plan")
