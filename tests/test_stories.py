@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from crossborder import scenario
-from crossborder.chapters import fx, funnel, landed, markets, overview, payments, plan, platforms, pricing, risk
+from crossborder.chapters import funnel, fx, landed, markets, overview, payments, plan, platforms, pricing, risk
 from crossborder.core import i18n
 from crossborder.core.i18n import LANGS, country_name, in_sentence
 
