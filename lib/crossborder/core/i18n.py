@@ -12,6 +12,7 @@ Country names come from pycountry's gettext catalogues (zh_TW), with Taiwan labe
 from __future__ import annotations
 
 import gettext
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -106,3 +107,27 @@ def country_in_text(code: str, lang: str, *, start: bool = False) -> str:
     if lang == "en" and code.upper() in _THE:
         return f"{'The' if start else 'the'} {name}"
     return name
+
+
+def plural(key: str, n: float, lang: str, **fields: object) -> str:
+    """The string ``key`` for the count ``n``: ``key_zero`` when ``n`` is 0 and ``key_one`` when it is 1, where
+    the catalogue has them (so English says "no risk stays", "1 risk stays", "2 risks stay"), else ``key``.
+    ``n`` is passed on as the field ``n`` unless ``fields`` gives it."""
+    fields.setdefault("n", n)
+    for suffix, hit in (("_zero", n == 0), ("_one", n == 1)):
+        if hit and f"{key}{suffix}" in catalogue():
+            return t(f"{key}{suffix}", lang, **fields)
+    return t(key, lang, **fields)
+
+
+_ORDINARY_WORD = re.compile(r"[A-Z][a-z]+(?=[\s:,(/)-]|$)")
+
+
+def in_sentence(label: str, lang: str) -> str:
+    """A label as it reads inside an English sentence: a leading ordinary word loses its capital ("Churn rate"
+    -> "churn rate", "Own website (SEO)" -> "own website (SEO)"), acronyms and names made of mixed capitals stay
+    ("CAC payback", "LinkedIn", "MQLs", "Alibaba.com"). For labels of things, not proper names: the caller knows
+    which is which ("Thomasnet" would lose its capital too). Other languages unchanged."""
+    if lang != "en" or not _ORDINARY_WORD.match(label):
+        return label
+    return label[:1].lower() + label[1:]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from crossborder.core.fmt import money, number, percent, percent_setting
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_in_text, country_name, in_sentence, plural, t
 
 from .model_customers import PAYBACK_MONTHS, qbrs_due
 from .model_dashboard import Dashboard
@@ -81,17 +81,24 @@ def summary_text(db: Dashboard, lang: str) -> str:
              days=db.section.reactivation_days)
 
 
+def _channel_in_text(channel: str, lang: str) -> str:
+    """A channel's label inside a sentence: "own site: SEO", but "LinkedIn" (a platform's name keeps its capital)."""
+    label = channel_label(channel, lang)
+    return in_sentence(label, lang) if channel.startswith("own_") else label
+
+
 def headline(db: Dashboard, lang: str) -> tuple[str, str, float | None]:
     """The headline sentence, its key figure (LTV / CAC over all channels) and that number."""
     b = db.board
     e = db.economics.loc["all"]
     ratio = float(e["ltv_to_cac"])
     worst = b[b["status"] == "red"].sort_values("attainment", na_position="first")
-    red = [kpi_name(db.data.kpis, k, lang) for k in worst.index[:3]]
+    red = [in_sentence(kpi_name(db.data.kpis, k, lang), lang) for k in worst.index[:3]]
     sep = "、" if lang == "zh-TW" else ", "
     q = qbrs_due(db.data, db.code, db.as_of, db.section.tiers, db.section.qbr_lookahead_days)
-    text_ = t("funnel.headline", lang, market=country_name(db.code, lang), green=int((b["status"] == "green").sum()),
-              total=len(b), red=sep.join(red) if red else t("funnel.none", lang), qbr=len(q),
+    text_ = t("funnel.headline", lang, market=country_in_text(db.code, lang, start=True),
+              green=int((b["status"] == "green").sum()), total=len(b),
+              red=sep.join(red) if red else t("funnel.none", lang), qbr=plural("funnel.headline_qbr", len(q), lang),
               ltv_cac=kpi_text(ratio, "ratio", lang))
     value = round(ratio, 2) if math.isfinite(ratio) else None
     return text_, t("funnel.headline_figure", lang, x=kpi_text(ratio, "ratio", lang)), value
@@ -107,8 +114,8 @@ def headline_points(db: Dashboard, lang: str) -> list[str]:
     points = []
     if len(ch) >= 2:
         points.append(t("funnel.point_ltv", lang, x=kpi_text(e.at["all", "ltv_to_cac"], "ratio", lang),
-                        target=kpi_text(target, "ratio", lang), best=channel_label(ch.idxmax(), lang),
-                        bx=kpi_text(ch.max(), "ratio", lang), worst=channel_label(ch.idxmin(), lang),
+                        target=kpi_text(target, "ratio", lang), best=_channel_in_text(ch.idxmax(), lang),
+                        bx=kpi_text(ch.max(), "ratio", lang), worst=_channel_in_text(ch.idxmin(), lang),
                         wx=kpi_text(ch.min(), "ratio", lang)))
     else:
         points.append(t("funnel.point_ltv_all", lang, x=kpi_text(e.at["all", "ltv_to_cac"], "ratio", lang),
@@ -124,8 +131,9 @@ def headline_points(db: Dashboard, lang: str) -> list[str]:
     red = int((b["status"] == "red").sum())
     if len(open_):
         k = open_.index[0]
-        points.append(t("funnel.point_kpi", lang, red=red, total=len(b), kpi=kpi_name(db.data.kpis, k, lang),
-                        rel=percent(open_.at[k, "room_rel"], lang, 1)))
+        points.append(plural("funnel.point_kpi", red, lang, red=red, total=len(b),
+                             kpi=in_sentence(kpi_name(db.data.kpis, k, lang), lang),
+                             rel=percent(open_.at[k, "room_rel"], lang, 1)))
     else:
         points.append(t("funnel.point_kpi_all_red", lang, red=red, total=len(b)))
     return points

@@ -7,7 +7,7 @@ import pandas as pd
 
 from crossborder.core import fmt, rates
 from crossborder.core.facts import InterestRate
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_name, in_sentence, t
 
 from .data import Inputs, Policy
 from .model import Analysis
@@ -232,12 +232,12 @@ def talking_points(a: Analysis, lang: str) -> list[str]:
                 worst=months[int(u["worst_month"]) - 1])]
     if a.min_cover is None:
         points.append(t("fx.pt_cover_none", lang, tol=fmt.percent(a.tolerance, lang, 0),
-                        strategy=strategy_label(a.recommended, a.policy, lang),
+                        strategy=in_sentence(strategy_label(a.recommended, a.policy, lang), lang),
                         share=fmt.percent(s.at[a.recommended, 'cfar95_share'], lang, 1)))
     else:
         points.append(t("fx.pt_cover", lang, ratio=fmt.percent(a.min_cover, lang, 0),
                         tol=fmt.percent(a.tolerance, lang, 0),
-                        strategy=strategy_label(a.recommended, a.policy, lang),
+                        strategy=in_sentence(strategy_label(a.recommended, a.policy, lang), lang),
                         cost=fmt.money(s.at[a.recommended, "cost"], inp.home, lang)))
     differential = inp.r_domestic - inp.r_foreign
     if abs(differential) >= 0.0025 or "natural" not in s.index:

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from crossborder.core.fmt import money, number, percent
-from crossborder.core.i18n import check_lang, country_name, t
+from crossborder.core.i18n import check_lang, country_in_text, country_name, plural, t
 from crossborder.scenario import Scenario
 
 from .data import load_compliance, load_incoterms
@@ -43,7 +43,7 @@ def headline(scn: Scenario, lang: str, as_of: date | None = None, *, incoterms: 
             saving += t("landed.headline_alternative", lang, origin=country_name(best.name, lang),
                         agreement=best["agreement"], amount=money(best["per_year"], cur, lang))
     text = t("landed.headline", lang, rule=q.rule, landed=money(s["landed"], cur, lang), uplift=s["uplift"],
-             saving=saving, share=r.share_done, days=r.days_to_ready)
+             saving=saving, share=r.share_done, ready=plural("landed.headline_ready", round(r.days_to_ready), lang))
     if q.resolved.expired:
         last = max(m.valid_until for m in q.resolved.expired)
         text += t("landed.headline_lapsed", lang, date=last)
@@ -73,9 +73,9 @@ def talking_points(scn: Scenario, lang: str, as_of: date | None = None, *, incot
     incoterms = load_incoterms() if incoterms is None else incoterms
     q = quote(scn, as_of=as_of, incoterms=incoterms)
     s, cur, res = q.summary, q.resolved.currency, q.resolved
-    market = country_name(scn.code, lang)
+    market = country_in_text(scn.code, lang, start=True)
     if res.domestic:
-        points = [t("landed.pt_domestic", lang, market=market)]
+        points = [t("landed.pt_domestic", lang, market=country_in_text(scn.code, lang))]
     else:
         points = [t("landed.pt_customs", lang, cv=money(s["customs_value"], cur, lang), basis=res.basis,
                     duty=money(s["duty"], cur, lang),
@@ -93,7 +93,7 @@ def talking_points(scn: Scenario, lang: str, as_of: date | None = None, *, incot
     labels = r.table.set_index("item")[f"label_{c}"]
     path = " → ".join(_brief(labels[i], lang) for i in r.critical_path)
     share = percent(r.share_done, lang, 0)
-    points.append(t("landed.pt_ready", lang, share=share, days=number(r.days_to_ready, lang), path=path)
+    points.append(plural("landed.pt_ready", round(r.days_to_ready), lang, share=share, days=number(r.days_to_ready, lang), path=path)
                   if r.critical_path else t("landed.pt_ready_now", lang, share=share))
     return points
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.fmt import number, percent, points
-from crossborder.core.i18n import country_in_text, country_name, t
+from crossborder.core.i18n import country_in_text, country_name, in_sentence, t
 from crossborder.scenario import Scenario
 
 from .data import Data, _lang_col, criterion_label, pilot_frame, pilot_inputs, tariff_for_origin
@@ -24,6 +24,11 @@ from .section import PMF_RATE_STAGES, WEIGHTINGS
 
 def _label(data: Data, criterion: str, lang: str) -> str:
     return criterion_label(data, criterion, lang)
+
+
+def _label_in_text(data: Data, criterion: str, lang: str) -> str:
+    """A criterion's label inside a sentence ("import duty paid")."""
+    return in_sentence(criterion_label(data, criterion, lang), lang)
 
 
 @lru_cache(maxsize=1024)
@@ -211,15 +216,15 @@ def market_chapter(a: Analysis, scn: Scenario, lang: str) -> str:
 
 def headline(a: Analysis, scn: Scenario, lang: str) -> tuple[str, str, float]:
     """(sentence, key figure, value): the pilot, and where the report's market stands."""
-    pilot = join((country_name(c, lang) for c in a.pilot.index), lang)
+    pilot = join((_in_text(c, lang) for c in a.pilot.index), lang)
     leader = a.table.index[0]
     code = scn.code
     if code in a.table.index:
         r = a.table.loc[code]
-        text = t("markets.headline", lang, pilot=pilot, leader=country_name(leader, lang),
-                 p=a.table.at[leader, "p_first"], market=country_name(code, lang), rank=int(r["rank"]), n=len(a.table))
+        text = t("markets.headline", lang, pilot=pilot, leader=_in_text(leader, lang),
+                 p=a.table.at[leader, "p_first"], market=_in_text(code, lang), rank=int(r["rank"]), n=len(a.table))
         return text, t("markets.headline_figure", lang, rank=int(r["rank"]), n=len(a.table)), float(r["rank"])
-    text = t("markets.headline_no_rank", lang, pilot=pilot, leader=country_name(leader, lang), p=a.table.at[leader, "p_first"])
+    text = t("markets.headline_no_rank", lang, pilot=pilot, leader=_in_text(leader, lang), p=a.table.at[leader, "p_first"])
     return text, t("markets.headline_figure_pilot", lang, n=len(a.pilot)), float(len(a.pilot))
 
 
@@ -239,23 +244,25 @@ def headline_points(a: Analysis, data: Data, scn: Scenario, lang: str) -> list[s
         rw = reweight_for_rank(a, code, 3 if rank_now > 3 else 1) if rank_now > 1 else None
         if rw is not None and rw.found:
             moves = rw.table[rw.table["change"].abs() >= 0.005].head(3)
-            changes = join((f"{_label(data, c, lang)} {_pp(x, lang)}" for c, x in moves["change"].items()), lang)
+            changes = join((f"{_label_in_text(data, c, lang)} {_pp(x, lang)}" for c, x in moves["change"].items()), lang)
             said.append(t("markets.point_reweight", lang, market=name, moved=rw.moved, changes=changes, rank=rw.rank))
     else:
-        said.append(t("markets.point_leader", lang, leader=country_name(leader, lang), p=a.table.at[leader, "p_first"],
+        said.append(t("markets.point_leader", lang, leader=_in_text(leader, lang), p=a.table.at[leader, "p_first"],
                         draws=a.acceptability.samples))
     sens = a.sensitivity
     if len(said) < 2 and np.isfinite(sens["margin"]).any():
         c = sens["margin"].idxmin()
         low, high = sens.at[c, "low"], sens.at[c, "high"]
         kind = "below" if high >= 0.999 else "above" if low <= 0.001 else "between"
-        said.append(t(f"markets.point_sensitivity_{kind}", lang, leader=country_name(leader, lang),
-                        criterion=_label(data, c, lang), low=low, high=high, w=sens.at[c, "weight"]))
+        said.append(t(f"markets.point_sensitivity_{kind}", lang, leader=_in_text(leader, lang),
+                        criterion=_label_in_text(data, c, lang), low=low, high=high, w=sens.at[c, "weight"]))
     if code in a.tariffs.index:
         tr = a.tariffs.loc[code]
         card = own_scorecard(scn, lang)
         call = (t("markets.point_call", lang, call=t(f"markets.call_{card.at[code, 'call']}", lang))
                 if code in card.index else "")
-        said.append(t("markets.point_duty", lang, market=name, origin=country_name(tr["origin"], lang),
-                        duty=tr["duty"], regime=tr["regime"], call=call))
+        key = ("markets.point_duty_additional" if tr["additional"] > 0 else
+               "markets.point_duty_zero" if round(float(tr["duty"]), 1) == 0 else "markets.point_duty")
+        said.append(t(key, lang, market=name, origin=country_name(tr["origin"], lang), duty=tr["duty"],
+                      rate=tr["rate"], additional=tr["additional"], regime=tr["regime"], call=call))
     return [_sentences([p], lang) for p in said]

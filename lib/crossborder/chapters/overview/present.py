@@ -9,7 +9,7 @@ import pandas as pd
 
 from crossborder.core import facts
 from crossborder.core.fmt import percent_setting
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_in_text, plural, t
 from crossborder.scenario import Scenario
 
 from .data import text_column
@@ -49,10 +49,15 @@ def headline_points(glossary: pd.DataFrame, syllabus: pd.DataFrame, scn: Scenari
     m = scn.market
     quiz = glossary_quiz(glossary, m.code, lang)
     sections = sorted(int(x) for x in glossary.set_index("term").loc[list(quiz.terms), "section"])
+    k = len(m.trade_agreements)
+    fta = ("overview.point_fta_yes" if m.fta_with_taiwan else
+           "overview.point_fta_no_one" if k == 1 else "overview.point_fta_no")
+    rate = facts.import_vat(m.code, as_of).rate
+    vat = (t("overview.point_vat_zero", lang) if rate == 0 else
+           t("overview.point_vat", lang, rate=percent_setting(rate, lang)))
     return [
-        t("overview.point_market", lang, market=country_name(m.code, lang), rate=percent_setting(facts.import_vat(m.code, as_of).rate, lang),
-          basis=m.customs_value_basis, k=len(m.trade_agreements),
-          fta=t("overview.point_fta_yes" if m.fta_with_taiwan else "overview.point_fta_no", lang)),
-        t("overview.point_quiz", lang, market=country_name(m.code, lang), n=len(quiz.terms),
+        t("overview.point_market", lang, market=country_in_text(m.code, lang, start=True), vat=vat,
+          basis=m.customs_value_basis, agreements=plural("overview.point_agreements", k, lang, fta=t(fta, lang))),
+        t("overview.point_quiz", lang, market=country_in_text(m.code, lang), n=len(quiz.terms),
           sections=t("overview.list_sep", lang).join(str(x) for x in sections)),
     ]

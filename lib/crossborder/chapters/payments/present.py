@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.fmt import DASH, money, number, percent
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_name, in_sentence, t
 
 from .data import CURRENCY
 from .model import BreakEven
@@ -207,8 +207,8 @@ def headline(pay: Payments, rec: pd.DataFrame, be: BreakEven, kpis: dict[str, An
     tier = pay.deal.tier
     r = rec.loc[tier]
     cost = percent(r["total_pct"], lang, 2)
-    fields = dict(market=market, tier=tier_label(pay, tier, lang), instrument=inst_label(r["instrument"], lang),
-                  cost=cost, be=breakeven_text(be, lang), ref=inst_label(be.reference, lang))
+    fields = dict(market=market, tier=tier_label(pay, tier, lang), instrument=in_sentence(inst_label(r["instrument"], lang), lang),
+                  cost=cost, be=breakeven_text(be, lang), ref=in_sentence(inst_label(be.reference, lang), lang))
     if kpis is not None and kpis["ar"] > 0:
         text = t("payments.headline", lang, dso=number(kpis["dso"], lang),
                  overdue=percent(kpis["overdue_share"], lang, 0), **fields)

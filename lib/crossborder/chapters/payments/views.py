@@ -12,7 +12,7 @@ import pandas as pd
 
 from crossborder.core.errors import InputError
 from crossborder.core.fmt import money, percent
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_in_text, country_name, in_sentence, t
 from crossborder.core.paths import relative
 from crossborder.scenario import Scenario
 
@@ -150,7 +150,7 @@ def chapter_headline(book: Book, scn: Scenario, lang: str) -> tuple[str, str, fl
     be = break_even_pd(book.instruments, pay)
     led = local_ledger(book, scn.code)
     kpis = receivables_kpis(led, book.as_of, pay.receivables) if len(led) else None
-    return headline(pay, rec, be, kpis, lang, country_name(scn.code, lang))
+    return headline(pay, rec, be, kpis, lang, country_in_text(scn.code, lang, start=True))
 
 
 def headline_points(book: Book, scn: Scenario, lang: str) -> list[str]:
@@ -162,9 +162,9 @@ def headline_points(book: Book, scn: Scenario, lang: str) -> list[str]:
     usd = lambda x: money(x, CURRENCY, lang)  # noqa: E731
     sep = t("payments.list_sep", lang)
     bands = terms_by_amount(book.instruments, pay, step=10_000.0)
-    steps = [t("payments.point_band", lang, instrument=inst_label(r["instrument"], lang), to=usd(r["to"]))
+    steps = [t("payments.point_band", lang, instrument=in_sentence(inst_label(r["instrument"], lang), lang), to=usd(r["to"]))
              for _, r in bands.iloc[:-1].iterrows()]
-    last = inst_label(bands["instrument"].iloc[-1], lang)
+    last = in_sentence(inst_label(bands["instrument"].iloc[-1], lang), lang)
     points = [t("payments.point_amounts", lang, tier=tier_label(pay, tier, lang), steps=sep.join(steps), last=last)
               if steps else t("payments.point_amounts_one", lang, tier=tier_label(pay, tier, lang), last=last,
                               to=usd(bands["to"].iloc[-1]))]

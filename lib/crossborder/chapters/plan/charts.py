@@ -38,6 +38,12 @@ def _as_of_marker(fig: go.Figure, as_of: date, lang: str) -> None:
                     name=t("plan.as_of_line", lang, date=as_of.isoformat()))
 
 
+def _note(fig: go.Figure, text: str) -> None:
+    """A one-line note under the title, inside the plot area."""
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
+                       showarrow=False, font=dict(size=12, color="#444"))
+
+
 def _phase_bands(fig: go.Figure, plan: Plan, lang: str) -> None:
     edges = pd.to_datetime(plan.calendar.nth(plan.start, [1, 31, 61, PLAN_DAYS]))
     last = edges[-1] + pd.Timedelta(days=1)
@@ -115,6 +121,10 @@ def burnup_figure(plan: Plan, series: pd.DataFrame, as_of: date, lang: str) -> g
     fig.add_scatter(x=x, y=series["done"], name=t("plan.burnup_done", lang), mode="lines",
                     line=dict(color=theme.COLORWAY[0], width=3, shape="hv"))
     _as_of_marker(fig, as_of, lang)
+    past = series[series["date"] <= pd.Timestamp(as_of)]
+    if not (past["planned"] > 0).any() and not (past["done"].fillna(0) > 0).any():   # nothing due yet: say so
+        first_end = pd.to_datetime(plan.tasks["baseline_end"]).min().date()
+        _note(fig, t("plan.burnup_not_due", lang, first_end=first_end.isoformat()))
     fig.update_layout(margin=dict(l=60, r=20, t=50, b=130), hovermode="x unified",
                       legend=dict(yref="container", y=0, yanchor="bottom", x=0))
     fig.update_xaxes(type="date", title_text=t("plan.axis_date", lang), tickformat="%m-%d",
@@ -139,6 +149,10 @@ def checkpoints_figure(plan: Plan, checkpoints: pd.DataFrame, as_of: date, lang:
                         hovertemplate="<b>%{y}</b><br>%{x|%Y-%m-%d}<br>%{customdata[0]}<br>"
                                       f"{t('plan.col_done', lang)}: %{{customdata[1]}}/%{{customdata[2]}}<extra></extra>")
     _as_of_marker(fig, as_of, lang)
+    first = cps.sort_values(["due", "day"], kind="stable")
+    if (pd.to_datetime(first["due"]) > pd.Timestamp(as_of)).all() and not (cps["state"] == "met").any():
+        _note(fig, t("plan.checkpoints_not_due", lang, cp=first.index[0],
+                     cp_due=pd.Timestamp(first["due"].iloc[0]).date().isoformat()))
     lo = min(pd.Timestamp(plan.start), pd.Timestamp(as_of)) - pd.Timedelta(days=3)
     hi = max(cps["due"].max(), pd.Timestamp(as_of)) + pd.Timedelta(days=12)
     fig.update_layout(margin=dict(l=10, r=20, t=95, b=50))

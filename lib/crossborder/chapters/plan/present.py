@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from crossborder.core.fmt import DASH, number, percent
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_in_text, country_name, plural, t
 
 from .data import PHASES, PLAN_DAYS
 from .model import Plan
@@ -131,9 +131,37 @@ def source_text(plan: Plan, summary: Summary, lang: str, path: str = "") -> str:
     return t("plan.source_preview", lang, market=market, start=plan.start.isoformat(), country=country, code=plan.market)
 
 
+def nothing_due(plan: Plan, summary: Summary) -> bool:
+    """Whether nothing of the plan is due yet on the summary's date: no deliverable's baseline end and no KPI
+    checkpoint has come, and nothing is done (typically the report date is the plan's start)."""
+    first_cp = min(pd.Timestamp(d).date() for d in plan.checkpoints["due"])
+    return summary.planned_done == 0 and summary.done == 0 and summary.as_of < first_cp
+
+
+def baseline(plan: Plan) -> dict[str, object]:
+    """The baseline's landmarks: the first deliverable's planned end, the last one's, the first checkpoint."""
+    ends = pd.to_datetime(plan.tasks["baseline_end"])
+    cps = plan.checkpoints.sort_values(["due", "day"])
+    return {"first_end": ends.min().date(), "end": ends.max().date(), "cp": cps.index[0],
+            "cp_due": pd.Timestamp(cps["due"].iloc[0]).date()}
+
+
+def _when(plan: Plan, summary: Summary, market: str, lang: str) -> str:
+    """"Plan day 1 of 90 in Germany", or before day 1 "The plan in Germany starts on 2026-11-30"."""
+    if summary.plan_day >= 1:
+        return t("plan.when_day", lang, day=summary.plan_day, market=market)
+    day_one = pd.Timestamp(plan.calendar.nth(plan.start, [1])[0]).date()
+    return t("plan.when_before", lang, market=market, start=day_one.isoformat())
+
+
 def headline(plan: Plan, summary: Summary, lang: str) -> tuple[str, str, float, str]:
     """The chapter's headline: sentence, key figure, its number and unit."""
-    market = country_name(plan.market, lang)
+    market = country_in_text(plan.market, lang)
+    if plan.source == "database" and nothing_due(plan, summary):
+        b = baseline(plan)
+        text = t("plan.headline_not_due", lang, when=_when(plan, summary, market, lang), n=summary.tasks,
+                 first_end=_d(b["first_end"]), end=_d(b["end"]), cp=b["cp"], cp_due=_d(b["cp_due"]))
+        return text, t("plan.headline_database_figure", lang, done=summary.done, n=summary.tasks), float(summary.done), "deliverables done"
     if plan.source == "database":
         text = t("plan.headline_database", lang, day=summary.plan_day, market=market, done=summary.done,
                  n=summary.tasks, planned=summary.planned_done, red=summary.rag["red"], amber=summary.rag["amber"])
@@ -142,7 +170,7 @@ def headline(plan: Plan, summary: Summary, lang: str) -> tuple[str, str, float, 
     calendar_days = (plan.end - day_one).days + 1
     first = plan.checkpoints.sort_values("day")
     text = t("plan.headline_preview", lang, start=day_one.isoformat(), market=market, end=plan.end.isoformat(),
-             cal=calendar_days, country=country_name(plan.team_country, lang),
+             cal=calendar_days, country=country_in_text(plan.team_country, lang),
              first=f"{first.index[0]} {_d(first['due'].iloc[0])}")
     return text, t("plan.headline_preview_figure", lang, cal=calendar_days), float(calendar_days), "calendar days"
 
@@ -151,8 +179,18 @@ def headline(plan: Plan, summary: Summary, lang: str) -> tuple[str, str, float, 
 def talking_points(plan: Plan, summary: Summary, checkpoints: pd.DataFrame, lang: str) -> list[str]:
     """Three sentences for the workshop slide, with this market's plan numbers, in the report's language: the
     status of a saved plan, or for a preview what the 90 working days mean on the team's calendar."""
-    market, country = country_name(plan.market, lang), country_name(plan.team_country, lang)
+    market, country = country_in_text(plan.market, lang), country_in_text(plan.team_country, lang)
     cps = checkpoints.sort_values(["due", "day"])
+    if plan.source == "database" and nothing_due(plan, summary):
+        b = baseline(plan)
+        ends = [_d(window(plan, lo, hi, lang)["last"]) for lo, hi in PHASES.values()]
+        return [
+            t("plan.pt_not_due", lang, when=_when(plan, summary, market, lang), n=summary.tasks,
+              first_end=_d(b["first_end"])),
+            t("plan.pt_preview_phases", lang, p1=ends[0], p2=ends[1], p3=ends[2]),
+            t("plan.pt_preview_checkpoints", lang, n=len(plan.tasks), k=len(cps), first=cps.index[0],
+              first_due=_d(cps["due"].iloc[0]), last=cps.index[-1], last_due=_d(cps["due"].iloc[-1])),
+        ]
     if plan.source == "database":
         nxt = summary.next_checkpoint
         points = [
@@ -172,8 +210,8 @@ def talking_points(plan: Plan, summary: Summary, checkpoints: pd.DataFrame, lang
     names = list(dict.fromkeys(whole["holidays"]["name"]))
     shown = ("、" if lang == "zh-TW" else ", ").join(names[:4]) + ("…" if len(names) > 4 else "")
     return [
-        t("plan.pt_preview_holidays" if names else "plan.pt_preview_no_holidays", lang, n=len(whole["holidays"]),
-          country=country, names=shown, extra=whole["calendar_days"] - PLAN_DAYS),
+        plural("plan.pt_preview_holidays" if names else "plan.pt_preview_no_holidays", len(whole["holidays"]), lang,
+               country=country, names=shown, extra=whole["calendar_days"] - PLAN_DAYS),
         t("plan.pt_preview_phases", lang, p1=ends[0], p2=ends[1], p3=ends[2]),
         t("plan.pt_preview_checkpoints", lang, n=len(plan.tasks), k=len(cps), first=cps.index[0], first_due=_d(cps["due"].iloc[0]),
           last=cps.index[-1], last_due=_d(cps["due"].iloc[-1])),

@@ -9,6 +9,7 @@ Working days
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from crossborder.core.errors import InputError
+from crossborder.core.i18n import catalogue, t
 
 DATE_DTYPE = "datetime64[ns]"
 
@@ -100,7 +102,28 @@ class WorkCalendar:
         probe = holidays_pkg.country_holidays(self.country)
         wanted = "zh_TW" if lang == "zh-TW" else "en_US"
         language = wanted if wanted in (probe.supported_languages or ()) else None
+        if language is None and lang == "zh-TW" and "en_US" in (probe.supported_languages or ()):
+            language = "en_US"                                    # named in English, then translated below
         cal = holidays_pkg.country_holidays(self.country, years=years, language=language)
-        rows = [(d, name, "holiday") for d, name in cal.items() if first <= d <= last and d.weekday() not in cal.weekend]
+        translate = lang == "zh-TW" and language == "en_US"
+        rows = [(d, _zh_holiday(name) if translate else name, "holiday")
+                for d, name in cal.items() if first <= d <= last and d.weekday() not in cal.weekend]
         rows += [(d, "", "makeup") for d in cal.weekend_workdays if first <= d <= last]
         return pd.DataFrame(sorted(rows), columns=["date", "name", "kind"])
+
+
+def _zh_holiday(names: str) -> str:
+    """The Chinese name of a holiday the holidays package names only in English (plan.holiday_* strings), e.g.
+    "International Labor Day (observed)" -> 國際勞動節（補假）; a name without a translation stays as it is."""
+    out = []
+    for name in names.split("; "):
+        observed = name.endswith(" (observed)")
+        base = name.removesuffix(" (observed)")
+        swap = re.fullmatch(r"Day off \(substituted from (\d\d)/(\d\d)/(\d{4})\)", base)
+        key = "plan.holiday_" + re.sub(r"[^a-z0-9]+", "_", base.lower()).strip("_")
+        if swap:
+            zh = t("plan.holiday_day_off", "zh-TW", date=f"{swap[3]}-{swap[1]}-{swap[2]}")
+        else:
+            zh = t(key, "zh-TW") if key in catalogue() else base
+        out.append(t("plan.holiday_observed", "zh-TW", name=zh) if observed else zh)
+    return "、".join(out)

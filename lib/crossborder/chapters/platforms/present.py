@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core import fmt
-from crossborder.core.i18n import country_in_text, t
+from crossborder.core.i18n import country_in_text, in_sentence, t
 
 from .data import CURRENCY
 from .model import CRITERIA, PAYBACK_HORIZON, YEAR, Analysis, budget_for_return
@@ -246,13 +246,19 @@ def markdown_html(text: str) -> str:
     return "".join(out)
 
 
+def _named(a: Analysis, channel: str, lang: str) -> str:
+    """A channel's name inside a sentence: "own website (SEO)", but "LinkedIn" (a platform's name keeps its capital)."""
+    name = a.name(channel, lang)
+    return in_sentence(name, lang) if a.inputs.at[channel, "kind"] == "own" else name
+
+
 def headline(a: Analysis, lang: str) -> tuple[str, str, float]:
     """The chapter's headline sentence, its key figure (lowest cost per PO) and that number."""
     best = _by_cost(a)[0]
     value = float(a.economics.at[best, "cost_per_po"])
     sep = "、" if lang == "zh-TW" else ", "
     text = t("platforms.headline", lang, market=country_in_text(a.market, lang),
-             channels=sep.join(a.name(c, lang) for c in a.shortlist), best=a.name(best, lang),
+             channels=sep.join(_named(a, c, lang) for c in a.shortlist), best=_named(a, best, lang),
              budget=fmt.money(a.mix_totals["budget"], CURRENCY, lang), leads=fmt.number(a.mix_totals["leads"], lang))
     key = t("platforms.headline_figure", lang, value=fmt.money(value, CURRENCY, lang))
     return spaced(text, lang), key, value
@@ -268,14 +274,14 @@ def headline_points(a: Analysis, lang: str) -> list[str]:
     tot = a.mix_totals
     gain = tot["objective_value"] / tot["equal_objective_value"] - 1 if tot["equal_objective_value"] > 0 else np.nan
     points = [
-        t("platforms.point_cost", lang, market=country_in_text(a.market, lang), best=a.name(best, lang),
-          cpp=fmt.money(float(a.economics.at[best, "cost_per_po"]), CURRENCY, lang), baseline=a.name(base, lang),
+        t("platforms.point_cost", lang, market=country_in_text(a.market, lang), best=_named(a, best, lang),
+          cpp=fmt.money(float(a.economics.at[best, "cost_per_po"]), CURRENCY, lang), baseline=_named(a, base, lang),
           base_cpp=fmt.money(float(a.economics.at[base, "cost_per_po"]), CURRENCY, lang)),
     ]
     if top != base:
-        points.append(t("platforms.point_top", lang, channel=a.name(top, lang),
+        points.append(t("platforms.point_top", lang, channel=_named(a, top, lang),
                         score=fmt.number(a.selection.at[top, "score"], lang),
-                        p=fmt.percent(a.selection.at[top, "p_beat"], lang, 0), baseline=a.name(base, lang),
+                        p=fmt.percent(a.selection.at[top, "p_beat"], lang, 0), baseline=_named(a, base, lang),
                         draws=fmt.number(a.section.monte_carlo.draws, lang)))
     br = budget_for_return(a)
     if br.status == "interior":

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.fmt import minor_units, money, number, percent, percent_setting
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_in_text, t
 
 from .data import COMPLIANCE_FIELDS, QUOTABLE_LIFECYCLES, QUOTE_FIELDS, SPEC_FIELDS
 from .model import PriceBook, contribution_uplift
@@ -210,13 +210,15 @@ def headline(book: PriceBook, model: str, tiers: pd.DataFrame, risk: MarginRisk,
     ccy = book.currency
     uplift = contribution_uplift(tiers)
     signed = percent(uplift, lang, 0, signed=True)
-    text = t("pricing.headline", lang, model=model, market=country_name(book.market, lang), uplift=signed,
+    floor = percent_setting(book.section.guardrails.floor, lang)
+    p = percent(float(risk.below_floor[worst]), lang)
+    floor_risk = (t("pricing.headline_floor_risk_none", lang, floor=floor) if p == percent(0.0, lang) else
+                  t("pricing.headline_floor_risk", lang, floor=floor, p=p, tier=tiers["label"].iloc[worst]))
+    text = t("pricing.headline", lang, model=model, market=country_in_text(book.market, lang), uplift=signed,
              lo=money(float(tiers["recommended_price"].min()), ccy, lang, exact=True),
              hi=money(float(tiers["recommended_price"].max()), ccy, lang, exact=True),
              m_lo=percent(float(tiers["recommended_margin"].min()), lang),
-             m_hi=percent(float(tiers["recommended_margin"].max()), lang),
-             p=percent(float(risk.below_floor[worst]), lang), tier=tiers["label"].iloc[worst],
-             floor=percent_setting(book.section.guardrails.floor, lang))
+             m_hi=percent(float(tiers["recommended_margin"].max()), lang), floor_risk=floor_risk)
     return text, t("pricing.headline_figure", lang, uplift=signed), uplift
 
 

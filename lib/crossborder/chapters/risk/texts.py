@@ -4,7 +4,7 @@ talking points."""
 from __future__ import annotations
 
 from crossborder.core.fmt import money, percent
-from crossborder.core.i18n import country_name, t
+from crossborder.core.i18n import country_in_text, country_name, in_sentence, plural, t
 
 from .data import text
 from .model import STAGES, Assessment, key_figures, overdue, return_period, top_risks
@@ -39,8 +39,9 @@ def headline(a: Assessment, lang: str) -> tuple[str, str, float]:
     f = key_figures(a)
     el_in, el_res = (money(f.expected[s], a.currency, lang) for s in STAGES)
     n_overdue = len(overdue(a.register, a.as_of))
-    text_ = t("risk.headline", lang, market=country_name(a.code, lang), el_in=el_in, el_res=el_res,
-              hi=f.high["residual"], overdue=n_overdue)
+    text_ = t("risk.headline", lang, market=country_in_text(a.code, lang), el_in=el_in, el_res=el_res,
+              high=plural("risk.headline_high", int(f.high["residual"]), lang),
+              overdue=plural("risk.headline_overdue", n_overdue, lang))
     return text_, t("risk.headline_figure", lang, el_res=el_res), round(f.expected["residual"], 0)
 
 
@@ -58,6 +59,7 @@ def talking_points(a: Assessment, lang: str) -> list[str]:
           p_in=percent(f.p_exceed["inherent"], lang, 0), p_tol=percent(sec.tolerance.probability, lang, 0),
           verdict=t("risk.within" if within else "risk.beyond", lang)),
         t("risk.pt_top", lang, id=top["id"], risk=text(a.register.loc[[top["id"]]], "risk", lang).iloc[0],
-          score=score_text(top["residual_score"], top["residual_band"], lang), owner=t(f"risk.owner_{top['owner']}", lang),
-          overdue=len(overdue(a.register, a.as_of))),
+          score=score_text(top["residual_score"], top["residual_band"], lang),
+          owner=in_sentence(t(f"risk.owner_{top['owner']}", lang), lang),
+          overdue=plural("risk.headline_overdue", len(overdue(a.register, a.as_of)), lang)),
     ]
