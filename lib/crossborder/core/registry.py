@@ -43,7 +43,7 @@ class Chapter:
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("00_overview", "overview", None, None, (10,)),
+    Chapter("00_overview", "overview", None, None, ()),       # the workshop's opening: all ten sections, home of none
     Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 9)),
     Chapter("02_platform_costs", "platforms", "platforms", "Platforms", (3, 2)),
     Chapter("03_pricing", "pricing", "pricing", "Pricing", (5,)),
@@ -53,6 +53,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("07_funnel_kpi", "funnel", "funnel", "FunnelSection", (8, 2, 4, 9)),
     Chapter("08_risk_map", "risk", "risk", "RiskSection", (6, 9)),
     Chapter("09_plan_90d", "plan", "plan", "PlanSettings", (9,)),
+    Chapter("10_business_case", "business_case", "business_case", "BusinessCase", (10,)),
 )
 
 # Scenario sections that belong to no chapter (the scenario layer's and the core's own).
