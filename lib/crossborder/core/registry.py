@@ -45,7 +45,7 @@ class Chapter:
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("00_overview", "overview", None, None, (10,)),
+    Chapter("00_overview", "overview", None, None, ()),       # the workshop's opening: all ten sections, home of none
     Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 9), ("markets.csv",)),
     Chapter("02_platform_costs", "platforms", "platforms", "Platforms", (3, 2)),
     Chapter("03_pricing", "pricing", "pricing", "Pricing", (5,)),
@@ -57,6 +57,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("customers.csv", "orders.csv", "funnel.csv", "leads.csv")),
     Chapter("08_risk_map", "risk", "risk", "RiskSection", (6, 9), ("risks.csv",)),
     Chapter("09_plan_90d", "plan", "plan", "PlanSettings", (9,)),
+    Chapter("10_business_case", "business_case", "business_case", "BusinessCase", (10,)),
 )
 
 # Scenario sections that belong to no chapter (the scenario layer's and the core's own).
