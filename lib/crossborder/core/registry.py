@@ -25,6 +25,7 @@ class Chapter:
     model: str | None                # the section's pydantic model, in chapters/<package>/section.py
     outline: tuple[int, ...]         # sections of the teaching outline it answers, the first is its home
     market_data: tuple[str, ...] = ()  # data files with rows per market that it reads (relative to data/)
+    appendix: bool = False           # printed after the other chapters in a report (the workshop's opening, 00)
 
     @property
     def number(self) -> str:
@@ -45,7 +46,7 @@ class Chapter:
 
 
 CHAPTERS: tuple[Chapter, ...] = (
-    Chapter("00_overview", "overview", None, None, ()),       # the workshop's opening: all ten sections, home of none
+    Chapter("00_overview", "overview", None, None, (), appendix=True),   # the workshop's opening; a report's appendix
     Chapter("01_market_selection", "markets", "markets", "MarketSelection", (1, 9), ("markets.csv",)),
     Chapter("02_platform_costs", "platforms", "platforms", "Platforms", (3, 2)),
     Chapter("03_pricing", "pricing", "pricing", "Pricing", (5,)),

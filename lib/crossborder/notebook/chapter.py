@@ -22,6 +22,8 @@ from crossborder.core.errors import InputError
 from crossborder.core.i18n import check_lang
 
 HEADLINE_MIME = "application/vnd.crossborder.headline+json"
+# The business case's decision for the market, which the report puts first on its executive summary.
+DECISION_MIME = "application/vnd.crossborder.decision+json"
 # The mimetype renderer: JupyterLab's plotly extension draws it natively; the report builder turns it
 # into one <div> per chart and embeds plotly.js once per PDF (see report/html.py).
 RENDERER = "plotly_mimetype"
@@ -62,6 +64,17 @@ def headline(text: str, key_figure: str, *, value: float | None = None, unit: st
     data = {"text": text, "key_figure": key_figure, "value": value, "unit": unit, "points": list(points or [])}
     markdown = f"> **{key_figure}** · {text}"
     display({HEADLINE_MIME: data, "text/markdown": markdown, "text/plain": f"{key_figure} · {text}"}, raw=True)
+
+
+def decision(data: dict[str, Any]) -> None:
+    """Publish the market's decision (go / iterate / stop and the figures behind it) for the report's page one.
+
+    Shown in JupyterLab as one line; the report reads the data (JSON-safe: dates become ISO strings)."""
+    import json
+
+    safe = json.loads(json.dumps(data, default=str))
+    line = f"**{safe.get('decision_text', '')}** · {safe.get('formatted', {}).get('npv_p50', '')}"
+    display({DECISION_MIME: safe, "text/markdown": line, "text/plain": line}, raw=True)
 
 
 def callout(text: str) -> None:

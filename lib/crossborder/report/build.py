@@ -73,6 +73,7 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     exec_dir.mkdir(parents=True)
     params = {"market": job.code, "lang": lang, "as_of": job.as_of.isoformat(), "interactive": False}
     chapters = []
+    decision = None
     for notebook in job.notebooks:
         result = execute(kernel, notebook, exec_dir / notebook.name, params, use_cache=job.use_cache)
         if not result.ok:
@@ -81,6 +82,7 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
             continue
         _say(job.code, lang, f"{notebook.stem} {'reused' if result.reused else 'ok'} ({result.seconds:.1f} s)")
         nb = nbformat.read(result.path, as_version=4)
+        decision = result.decision or decision
         anchor = f"ch-{notebook.stem}"
         chapters.append((anchor, chapter_title(nb, lang, notebook.stem), result.headline, chapter_html(nb, lang, anchor)))
     if outcome.failures:
@@ -90,7 +92,8 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     html_file = exec_dir / f"{job.code}-{lang}.html"
     doc = functools.partial(document, code=job.code, lang=lang, as_of=job.as_of,
                             facts=market_facts(scn, lang, job.as_of), example=scn.meta.example, chapters=chapters,
-                            changes=scenario.overlay_changes(scn), facts_used=facts_used(scn, job.as_of, lang))
+                            changes=scenario.overlay_changes(scn), facts_used=facts_used(scn, job.as_of, lang),
+                            decision=decision)
     pdf_file = market_dir / f"{job.code}-{lang}.pdf"
     # The PDF is reused when the document it was printed from is the same to the byte (code included).
     first = doc()

@@ -27,7 +27,7 @@ from papermill.utils import merge_kwargs, remove_args
 from crossborder.core import registry
 from crossborder.core.paths import notebooks_dir
 from crossborder.notebook import tags
-from crossborder.notebook.chapter import HEADLINE_MIME
+from crossborder.notebook.chapter import DECISION_MIME, HEADLINE_MIME
 from crossborder.report import cache
 
 KERNEL_NAME = "python3"
@@ -44,6 +44,7 @@ class Executed:
     seconds: float
     error: str | None = None
     headline: dict | None = None
+    decision: dict | None = None       # the business case's decision for the market (page one)
     reused: bool = False               # taken from the cache: nothing it read had changed
 
 
@@ -145,7 +146,19 @@ def chapter_notebooks(names: list[str] | None = None) -> list[Path]:
 
     An unknown or empty name is refused (InputError) with the chapters that exist."""
     folder = notebooks_dir()
-    return [folder / c.notebook for c in registry.select(names) if (folder / c.notebook).exists()]
+    chosen = registry.select(names)
+    ordered = [c for c in chosen if not c.appendix] + [c for c in chosen if c.appendix]   # appendices last
+    return [folder / c.notebook for c in ordered if (folder / c.notebook).exists()]
+
+
+def decision_of(nb: nbformat.NotebookNode) -> dict | None:
+    """The decision a chapter published (``chapter.decision``), if any."""
+    found = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if DECISION_MIME in out.get("data", {}):
+                found = dict(out["data"][DECISION_MIME])
+    return found
 
 
 def headline_of(nb: nbformat.NotebookNode, chapter_id: str) -> dict | None:
@@ -185,7 +198,7 @@ def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, at
             shutil.copyfile(hit, out_path)
             nb = nbformat.read(out_path, as_version=4)
             result = Executed(notebook.stem, out_path, True, time.perf_counter() - start,
-                              headline=headline_of(nb, notebook.stem), reused=True)
+                              headline=headline_of(nb, notebook.stem), decision=decision_of(nb), reused=True)
             _write_audit(result, reason)
             return result
     source = nbformat.read(notebook, as_version=4) if workshop else without_workshop_cells(notebook)
@@ -205,7 +218,8 @@ def execute(kernel: Kernel, notebook: Path, out_path: Path, parameters: dict, at
             if attempt == attempts:
                 return Executed(notebook.stem, out_path, False, time.perf_counter() - start,
                                 error=f"{type(exc).__name__}: {exc}".splitlines()[0])
-    result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb, notebook.stem))
+    result = Executed(notebook.stem, out_path, True, time.perf_counter() - start, headline=headline_of(nb, notebook.stem),
+                      decision=decision_of(nb))
     _write_audit(result, reason)
     reads = nb.metadata.get("crossborder", {}).get("reads")
     if use_cache and not workshop and reads is not None:
@@ -217,5 +231,8 @@ def _write_audit(result: Executed, reason: str) -> None:
     if result.headline is not None:
         result.path.with_suffix(".headline.json").write_text(
             json.dumps(result.headline, ensure_ascii=False, indent=1), encoding="utf-8")
+    if result.decision is not None:
+        result.path.with_suffix(".decision.json").write_text(
+            json.dumps(result.decision, ensure_ascii=False, indent=1), encoding="utf-8")
     result.path.with_suffix(".cache.json").write_text(json.dumps(
         {"reused": result.reused, "reason": reason}, ensure_ascii=False, indent=1), encoding="utf-8")

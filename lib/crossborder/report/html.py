@@ -23,7 +23,7 @@ from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
 from crossborder.core import facts, registry
-from crossborder.core.fmt import percent
+from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import country_name, t
 from crossborder.notebook import tags
 from crossborder.notebook.chapter import HEADLINE_MIME, PLOTLY_CONFIG
@@ -113,13 +113,15 @@ def _table(df: pd.DataFrame, extra: str = "") -> str:
 
 def document(*, code: str, lang: str, as_of: date, facts: pd.DataFrame, example: bool,
              chapters: list[tuple[str, str, dict | None, str]], changes: list[Change] | None = None,
-             facts_used: pd.DataFrame | None = None, pages: dict[str, int] | None = None) -> str:
+             facts_used: pd.DataFrame | None = None, pages: dict[str, int] | None = None,
+             decision: dict | None = None) -> str:
     """The whole report: cover, executive summary, contents, chapters, the facts used (``report.html.j2``,
     autoescaped).
 
     ``chapters`` holds (anchor, title, headline or None, chapter HTML) in order; ``changes`` the user's overlay
     (listed on the cover and at the top of each chapter whose section it changes); ``pages`` the page of each
-    chapter title from a first printing, for the contents.
+    chapter title from a first printing, for the contents; ``decision`` the business case's answer for the
+    market, which opens the executive summary.
     """
     changes = changes or []
     by_section: dict[str, list[Change]] = {}
@@ -138,7 +140,26 @@ def document(*, code: str, lang: str, as_of: date, facts: pd.DataFrame, example:
         plotlyjs=get_plotlyjs(), facts_table=_table(facts), chapters=rows,
         changes=[(c.key, _value(c.shipped), _value(c.used)) for c in changes],
         facts_used=_table(facts_used, "cb-facts") if facts_used is not None and len(facts_used) else None,
-        facts_page=(pages or {}).get(t("report.facts_used", lang)))
+        facts_page=(pages or {}).get(t("report.facts_used", lang)), decision=_decision_view(decision, lang))
+
+
+def _decision_view(d: dict | None, lang: str) -> dict | None:
+    """The decision box's figures, formatted in the report's language (money in the home currency)."""
+    if not d:
+        return None
+    cur = d.get("currency", "TWD")
+    f = d.get("formatted", {})
+    payback = d.get("payback_month")
+    return {
+        "decision": d.get("decision"), "text": d.get("decision_text", ""),
+        "npv": f.get("npv_p50", money(d.get("npv_p50"), cur, lang)),
+        "npv_range": f"{f.get('npv_p10', money(d.get('npv_p10'), cur, lang))} – {f.get('npv_p90', money(d.get('npv_p90'), cur, lang))}",
+        "p_npv": f.get("p_npv_pos", percent(d.get("p_npv_pos"), lang, 0)),
+        "peak": f.get("peak_cash", money(d.get("peak_cash"), cur, lang)),
+        "budget": money(d.get("launch_budget"), cur, lang),
+        "payback": t("report.payback_month", lang, n=payback) if payback else t("report.payback_none", lang),
+        "actions": [(a.get("action", ""), a.get("owner", ""), str(a.get("due", ""))) for a in d.get("actions", [])[:3]],
+    }
 
 
 def _value(value: object) -> str:

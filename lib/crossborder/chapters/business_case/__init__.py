@@ -20,7 +20,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "sensitivity": ("rank_correlation", "ranking", "tornado"),
     "disciplines": ("Score", "scores"),
     "present": ("Case", "actions_table", "analyse", "decide", "discipline_table", "driver_label", "drivers_table", "outcome_table", "payback_text", "ranking_table",
-                "pnl_table", "summary"),
+                "pnl_table", "summary", "summary_of"),
     "texts": ("decision_text", "headline", "method_note", "talking_points"),
     "charts": ("cash_figure", "npv_figure", "pnl_figure", "ranking_figure", "scores_figure", "tornado_figure"),
     "control_panel": ("panel",),

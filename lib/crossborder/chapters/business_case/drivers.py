@@ -83,7 +83,7 @@ def channel_inputs(scn: Scenario) -> tuple[dict[str, np.ndarray], tuple[str, ...
     ch = list(a.section.mix_channels)
     resp = platforms.mix_response(a.inputs.loc[ch], a.economics.loc[ch], "leads")
     usd = _usd_rate(scn)
-    share = a.mix.loc[ch, "share"].to_numpy(float)
+    share = a.mix["share"].reindex(ch).fillna(0.0).to_numpy(float)   # channels the optimiser leaves unfunded get 0
     share = share / share.sum() if share.sum() > 0 else np.full(len(ch), 1 / len(ch))
     arrays = {"ref_spend": resp.ref_spend * usd, "ref_leads": resp.ref_leads, "saturation": resp.k, "share": share}
     return arrays, tuple(ch), {c: a.labels[c] for c in ch}, a.section.budget * usd / 12.0
@@ -186,7 +186,7 @@ def fx_inputs(scn: Scenario, as_of: date, months: int, n: int, gen: np.random.Ge
     inp = fx.inputs(scn, as_of)
     a = fx.analyse(inp)
     pol = a.policy
-    rd, rf = inp.section.r_domestic.value, inp.section.r_foreign.value
+    rd, rf = inp.r_domestic, inp.r_foreign   # policy rates in force on the report date (the fact store)
     t = np.arange(1, months + 1) / 12.0
     fwd = fx.forward_rate(inp.spot, t, rd, rf)
     z = gen.standard_normal((n, months))

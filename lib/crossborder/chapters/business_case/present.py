@@ -75,7 +75,12 @@ def _cached(code: str, as_of: date) -> Drivers:
 def summary(scn: Scenario, as_of: date, lang: str) -> dict:
     """Page one of the report: decision, NPV P10/P50/P90, P(NPV > 0), peak cash, payback month and the three first
     actions with owners and due dates from the 90-day plan. Money in the home currency (numbers and formatted)."""
-    c = analyse(scn, as_of)
+    return summary_of(analyse(scn, as_of), scn, as_of, lang)
+
+
+def summary_of(c: Case, scn: Scenario, as_of: date, lang: str) -> dict:
+    """``summary`` of a case already computed (the notebook publishes it for the report's page one, with the NPV's
+    5th to 95th percentiles for the pilot pack's comparison of markets on one axis)."""
     p10, p50, p90 = c.npv_q()
     peak50, peak90 = c.peak_q()
     pb = c.payback_p50()
@@ -88,6 +93,10 @@ def summary(scn: Scenario, as_of: date, lang: str) -> dict:
         "npv_p10": float(p10), "npv_p50": float(p50), "npv_p90": float(p90), "p_npv_pos": c.result.p_npv_positive,
         "peak_cash": float(peak50), "peak_cash_p90": float(peak90), "launch_budget": c.budget,
         "payback_month": None if np.isnan(pb) else int(pb), "actions": acts,
+        "npv_percentiles": [float(x) for x in np.quantile(c.result.npv, np.linspace(0.05, 0.95, 19))],
+        "hurdle_rate": float(c.inputs.hurdle_rate),
+        "drivers": [{"driver": str(k), "label": driver_label(str(k), lang), "chapter": str(r["chapter"]),
+                     "share": float(r["share"])} for k, r in c.ranking().head(3).iterrows()],
         "formatted": {"npv_p50": money(p50, c.home, lang), "npv_p10": money(p10, c.home, lang),
                       "npv_p90": money(p90, c.home, lang), "p_npv_pos": percent(c.result.p_npv_positive, lang, 0),
                       "peak_cash": money(peak50, c.home, lang)},
