@@ -1,6 +1,7 @@
 """The ``crossborder`` command.
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
+    crossborder pack [MARKET ...] [--lang zh-TW,en] [--as-of YYYY-MM-DD] [--jobs N] [--force]
     crossborder markets
     crossborder market new CODE --from DE [--ship] [--force]   (add a market as a copy of another)
     crossborder facts MARKET [--on YYYY-MM-DD] [--lang en|zh-TW] [--json]
@@ -80,6 +81,43 @@ def cmd_report(args: argparse.Namespace) -> int:
         for o in failed:
             for line in o.failures:
                 print(f"  {o.code} {o.lang}: {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def default_pilots(as_of: date) -> list[str]:
+    """The pilot markets chapter 01 recommends (for the first example market's scenario), among the markets
+    that can be rendered; the CLI may read a chapter, the report layer may not."""
+    from crossborder.chapters import markets as ch01
+
+    scn = scenario.load(scenario.example_markets()[0])
+    plants = list(scn.exporter.origin_plants)
+    data = ch01.load_data(as_of=as_of, plants=plants)
+    result = ch01.analyse(data, ch01.settings_of(scn), plants, "en")
+    available = set(scenario.available_markets())
+    picked = [c for c in result.pilot.index if c in available]
+    ranked = [c for c in result.table.index if c in available and c not in picked]
+    return (picked + ranked)[:3]
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    _check_report_args(args)
+    from crossborder.report.build import plan
+    from crossborder.report.pack import build_pack
+
+    as_of = _as_of(args.as_of) if args.as_of else date.today()
+    markets = args.markets or default_pilots(as_of)
+    jobs = plan(markets, _csv(args.lang), as_of, paths.reports_dir(), None, use_cache=not args.force)
+    print(f"Packing {', '.join(j.code for j in jobs)} in {', '.join(jobs[0].langs)} ...", file=sys.stderr, flush=True)
+    outcomes, packs = build_pack(jobs, min(args.jobs, len(jobs)), as_of, paths.reports_dir())
+    for p in packs:
+        if p.pdf is not None:
+            print(p.pdf)
+    problems = [f"  {o.code} {o.lang}: {line}" for o in outcomes for line in o.failures]
+    problems += [f"  pack {p.lang}: {line}" for p in packs for line in p.failures if p.pdf is None]
+    if problems:
+        print("\nSome markets or packs failed:", file=sys.stderr)
+        print("\n".join(problems), file=sys.stderr)
         return 1
     return 0
 
@@ -211,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--force", action="store_true",
                      help="run every chapter and print every PDF again, ignoring the cache of unchanged results")
     rep.set_defaults(func=cmd_report)
+
+    pk = sub.add_parser("pack", help="the pilot markets side by side, then each market's report: one PDF per language")
+    pk.add_argument("markets", nargs="*", metavar="MARKET", help="ISO codes (default: the pilots chapter 01 recommends)")
+    pk.add_argument("--lang", default=DEFAULT_LANG, help="comma-separated: zh-TW, en (default zh-TW)")
+    pk.add_argument("--jobs", type=int, default=2, help="markets rendered in parallel (default 2)")
+    pk.add_argument("--as-of", help="report date YYYY-MM-DD (default today)")
+    pk.add_argument("--force", action="store_true", help="render every chapter again, ignoring the cache")
+    pk.set_defaults(func=cmd_pack, only=None)
 
     fa = sub.add_parser("facts", help="the legal and market facts in force for a market on a date, with sources")
     fa.add_argument("market", metavar="MARKET")
