@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crossborder.core.text import escape_md
 from crossborder.core import fmt, rates
 from crossborder.core.i18n import country_name, t
 
@@ -142,7 +143,7 @@ def exposure_text(a: Analysis, lang: str) -> str:
     rec, pay = inp.receivables[:a.months], inp.payables[:a.months]
     matched = float(np.minimum(pay, rec).sum() / rec.sum())
     return t("fx.exposure_text", lang, market=country_name(inp.code, lang), cur=fmt.currency_name(inp.invoice, lang),
-             note=fx.invoice_note(lang), terms=fx.terms(lang), months=a.months,
+             note=escape_md(fx.invoice_note(lang)), terms=escape_md(fx.terms(lang)), months=a.months,
              total=fmt.money(a.budget_total, inp.home, lang), budget=_rate(inp.budget, lang),
              pair=pair_label(inp.home, inp.invoice, lang), matched=fmt.percent(matched, lang, 0))
 
