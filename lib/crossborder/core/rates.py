@@ -33,6 +33,7 @@ from crossborder.core.schema import Model, _currency
 from crossborder.core.tables import Column, read_table
 
 TRADING_DAYS = 252
+MAX_DAILY_FACTOR = 2.0   # no currency pair doubles or halves in a day; a user history that does is a mistake
 _PAIR_RE = re.compile(r"^([A-Z]{3})/([A-Z]{3})$")
 
 
@@ -69,8 +70,15 @@ def history(domestic: str, foreign: str) -> pd.Series:
     """
     own = user_history_file(domestic, foreign)
     if own.exists():
-        table = read_table(own, {"date": Column("date", unique=True), "rate": Column("float", min=1e-12)}, key="date")
+        table = read_table(own, {"date": Column("date", unique=True), "rate": Column("float", min=1e-6, max=1e6)},
+                           key="date")
         series = table.set_index("date")["rate"].sort_index()
+        jump = (series / series.shift(1)).iloc[1:]
+        wild = jump[(jump > MAX_DAILY_FACTOR) | (jump < 1 / MAX_DAILY_FACTOR)]
+        if len(wild):
+            raise InputError(f"{relative(own)}: date {wild.index[0].date()}: expected a rate within a factor "
+                             f"{MAX_DAILY_FACTOR:g} of the day before, found {series[wild.index[0]]:g} after "
+                             f"{series.shift(1)[wild.index[0]]:g} (a typing or unit mistake?)")
         series.attrs["source"] = relative(own)
     else:
         table = ecb_table()
@@ -145,7 +153,7 @@ class StatedPair(Model):
     """
 
     rate: float = Field(gt=0)                              # domestic units per 1 foreign unit
-    volatility_annual: float = Field(ge=0, le=2)           # annualized std of log changes of the rate
+    volatility_annual: float = Field(gt=0, le=2)           # annualized std of log changes of the rate
     basis: Literal["source", "assumption"]                 # sourced figures, or an assumption (say so)
     source: str = Field(min_length=3)                      # where the rate (and, unless below, the volatility) comes from
     as_of: date

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crossborder.core.text import escape_md
 from crossborder.core import fmt, rates
 from crossborder.core.i18n import country_name, t
+from crossborder.core.text import escape_md
 
 from .data import Inputs, Policy
 from .model import Analysis

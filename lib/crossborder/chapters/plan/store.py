@@ -167,8 +167,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def _newer(path: Path, version: int) -> str:
-    return (f"{relative(path)}: database schema version {version} was written by a newer version of crossborder "
-            f"(this one reads version {SCHEMA_VERSION}); nothing was changed; update crossborder to use this database")
+    return (f"{relative(path)}: database schema version {version} is newer than this program reads "
+            f"(version {SCHEMA_VERSION}): it was written by a newer crossborder; nothing was changed; update crossborder "
+            "to use this database")
 
 
 def _statements(script: str) -> list[str]:
