@@ -19,7 +19,8 @@ from datetime import date
 from crossborder import scenario
 from crossborder.core import paths
 from crossborder.core.errors import InputError
-from crossborder.core.i18n import DEFAULT_LANG, country_name
+from crossborder.core.i18n import DEFAULT_LANG, check_lang, country_name
+from crossborder.core.text import brief_repr
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,10 +34,13 @@ def _csv(text: str) -> list[str]:
 
 
 def _as_of(text: str) -> date:
+    from crossborder.core import facts
+
     try:
-        return date.fromisoformat(text)
+        on = date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {text!r}") from None
+        raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {brief_repr(text)}") from None
+    return facts.check_date(on, "--as-of")
 
 
 def _check_report_args(args: argparse.Namespace) -> None:
@@ -127,15 +131,28 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_markets(_args: argparse.Namespace) -> int:
-    for code in scenario.available_markets():
-        print(f"{code}  {country_name(code, 'en')} / {country_name(code, 'zh-TW')}")
+    """Markets a report can render; a scenario file that cannot be used is named on stderr, not listed."""
+    for name in scenario.available_markets():
+        try:
+            code = scenario.check_market(name)
+            if code != name:
+                raise InputError(f"{name}.yaml: expected an upper-case market code in the file name ({code}.yaml)")
+            scenario.load(code)
+            label = f"{country_name(code, 'en')} / {country_name(code, 'zh-TW')}"
+        except (InputError, LookupError) as exc:
+            print(f"crossborder: warning: skipped {brief_repr(name, 20)}: {str(exc).splitlines()[0]}", file=sys.stderr)
+            continue
+        print(f"{code}  {label}")
     return 0
 
 
 def cmd_workshop_build(args: argparse.Namespace) -> int:
     from crossborder import workshop
 
-    for lang in _csv(args.lang):
+    langs = [check_lang(lang, "--lang") for lang in _csv(args.lang)]  # every value checked before anything is written
+    if not langs:
+        raise InputError("--lang: expected at least one of zh-TW, en, found nothing")
+    for lang in dict.fromkeys(langs):
         for teacher in ((False, True) if args.teacher else (False,)):
             folder, zipped = workshop.build_pack(lang, teacher=teacher)
             print(folder)
@@ -165,8 +182,10 @@ def cmd_workshop_slides(args: argparse.Namespace) -> int:
     from crossborder import workshop
 
     as_of = _as_of(args.as_of) if args.as_of else date.today()
-    for code in args.markets:
-        for lang in _csv(args.lang):
+    langs = [check_lang(lang, "--lang") for lang in _csv(args.lang)]
+    codes = [scenario.check_market(code) for code in args.markets]
+    for code in codes:
+        for lang in langs:
             print(workshop.build_slides(code, lang, as_of))
     return 0
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from crossborder.core.errors import InputError
-from crossborder.core.fileio import atomic_write_bytes
+from crossborder.core.fileio import atomic_write_bytes, private_tempdir
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Flags verified on the offline machine: no sandbox as root, no network chatter, no first-run UI.
@@ -80,7 +80,7 @@ class Browser:
         self.close()
 
     def _start(self) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="crossborder-chromium-")
+        self._profile = private_tempdir("crossborder-chromium-")  # also removes those of killed runs
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
 
