@@ -14,7 +14,8 @@ import re
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones that can start
 # or end Markdown syntax (emphasis, code, links, images, headings, lists, tables, quotes, raw HTML).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:&\"'])")
+_MD_RAW = re.compile(r"\\.|<|&|!\[", re.S)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -24,10 +25,10 @@ def escape_html(text: object) -> str:
 
 
 def escape_md(text: object) -> str:
-    """``text`` as Markdown that renders literally: HTML-significant characters become entities, Markdown
-    punctuation is backslash-escaped, and line breaks become spaces (a value never starts a new block)."""
+    """``text`` as Markdown that renders literally: Markdown and HTML punctuation is backslash-escaped (CommonMark
+    shows ``\\<`` as ``<`` text) and line breaks become spaces (a value never starts a new block)."""
     flat = re.sub(r"[\r\n\u2028\u2029]+", " ", str(text))
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=True).replace("&#x27;", "'"))
+    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def neutralize_md(markdown: str) -> str:
@@ -36,7 +37,13 @@ def neutralize_md(markdown: str) -> str:
     The workbook's own Markdown never contains HTML or images, so ``<`` and ``![`` are always data: raw HTML
     (which Markdown renderers pass through) becomes text and an image becomes the literal ``![...](...)``.
     """
-    return markdown.replace("&", "&amp;").replace("<", "&lt;").replace("![", "!\\[")
+    def fix(m: re.Match[str]) -> str:
+        token = m.group(0)
+        if token.startswith("\\"):
+            return token  # already escaped (e.g. by escape_md): left as it is
+        return {"<": "&lt;", "&": "&amp;", "![": "!\\["}[token]
+
+    return _MD_RAW.sub(fix, markdown)
 
 
 def one_line(text: object, limit: int | None = None) -> str:
