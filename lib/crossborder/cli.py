@@ -33,14 +33,14 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _as_of(text: str) -> date:
+def _as_of(text: str, where: str = "--as-of") -> date:
     from crossborder.core import facts
 
     try:
         on = date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {brief_repr(text)}") from None
-    return facts.check_date(on, "--as-of")
+        raise InputError(f"{where}: expected a date YYYY-MM-DD, found {brief_repr(text)}") from None
+    return facts.check_date(on, where)
 
 
 def _check_report_args(args: argparse.Namespace) -> None:
@@ -94,7 +94,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     from crossborder.core.i18n import check_lang
 
     lang = check_lang(args.lang, "--lang")
-    on = facts.check_date(_as_of(args.on) if args.on else date.today(), "--on")
+    on = facts.check_date(_as_of(args.on, "--on") if args.on else date.today(), "--on")
     code = args.market.strip().upper() if isinstance(args.market, str) else args.market
     if not (isinstance(code, str) and len(code) == 2 and code.isalpha()):
         raise InputError(f"market: expected a two-letter ISO 3166-1 code such as DE, found {str(args.market)[:40]!r}")

@@ -153,7 +153,7 @@ class StatedPair(Model):
     """
 
     rate: float = Field(gt=0)                              # domestic units per 1 foreign unit
-    volatility_annual: float = Field(gt=0, le=2)           # annualized std of log changes of the rate
+    volatility_annual: float = Field(ge=0, le=2)           # annualized std of log changes of the rate
     basis: Literal["source", "assumption"]                 # sourced figures, or an assumption (say so)
     source: str = Field(min_length=3)                      # where the rate (and, unless below, the volatility) comes from
     as_of: date
@@ -193,6 +193,12 @@ class RatesSection(Model):
             if m.group(1) == m.group(2):
                 raise ValueError(f"pair keys of two different currencies, found {key!r}")
         return pairs
+
+    def cross_check(self, sections: dict) -> list[tuple[str, str, object]]:
+        """Checked when a scenario is loaded: a stated volatility of 0 makes the FX chapter's option prices and
+        ranges meaningless (a model may still be run without uncertainty on purpose, in code)."""
+        return [(f"pairs.{key}.volatility_annual", "a volatility above 0 (annualized, e.g. 0.06)", p.volatility_annual)
+                for key, p in self.pairs.items() if not p.volatility_annual > 0]
 
     def stated(self, domestic: str, foreign: str) -> StatedPair | None:
         """The entry for ``domestic/foreign``, else the inverse pair's inverted (same volatility), else None."""

@@ -40,8 +40,6 @@ class Column:
     unique: bool = False
 
     def describe(self) -> str:
-        if self.kind in ("int", "float") and self.min is None and self.max is None:
-            return ("a whole number" if self.kind == "int" else "a number") + f" between -{MAX_ABS:g} and {MAX_ABS:g}"
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         text = {"str": "text", "int": "a whole number", "float": "a number", "date": "a date YYYY-MM-DD",
@@ -134,7 +132,11 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
         if spec.kind == "int":
             bad |= ~empty & values.notna() & (values % 1 != 0)
         # finite and of a sane size: 'inf', 'nan' and 1e308 are typing mistakes, not data
-        bad |= ~empty & values.notna() & ~(values.abs() <= MAX_ABS)
+        huge = ~empty & values.notna() & ~(values.abs() <= MAX_ABS)
+        if huge.any():
+            i = int(cast(int, huge.idxmax()))
+            raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected a finite number of at "
+                             f"most {MAX_ABS:g} in size, found {brief_repr(text[i])}")
         if spec.min is not None:
             bad |= values < spec.min
         if spec.max is not None:
