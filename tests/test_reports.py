@@ -119,12 +119,19 @@ def test_a_failing_market_does_not_stop_the_others_nor_replace_a_good_pdf(tmp_pa
     good = tmp_path / "reports" / "JP" / "JP-en.pdf"
     good.parent.mkdir(parents=True)
     good.write_bytes(b"%PDF-1.4 previous good report %%EOF")
+    behind_good = tmp_path / "reports" / "JP" / "executed-en" / "00_overview.ipynb"  # the audit copy of the good PDF
+    behind_good.parent.mkdir()
+    behind_good.write_text("the notebook behind the previous good PDF")
     proc = run_cli("report", "DE", "JP", "--lang", "en", "--jobs", "2", "--as-of", "2026-11-29", tmp=tmp_path,
                    env_extra={"CROSSBORDER_NOTEBOOKS": str(notebooks)})
     assert proc.returncode == 1
     assert (tmp_path / "reports" / "DE" / "DE-en.pdf").exists()
     assert good.read_bytes() == b"%PDF-1.4 previous good report %%EOF"
-    executed = tmp_path / "reports" / "JP" / "executed-en" / "01_market_selection.ipynb"
+    # the failed run's notebooks are kept apart; the ones behind the PDF in place stay until a new PDF replaces it
+    executed = tmp_path / "reports" / "JP" / "executed-en.new" / "01_market_selection.ipynb"
+    assert behind_good.read_text() == "the notebook behind the previous good PDF"
+    assert (tmp_path / "reports" / "DE" / "executed-en" / "00_overview.ipynb").exists()
+    assert not (tmp_path / "reports" / "DE" / "executed-en.new").exists()
     assert "JP en: 01_market_selection: RuntimeError: chapter broke for JP" in proc.stderr
     assert str(executed) in proc.stderr
     assert "chapter broke for JP" in executed.read_text()  # the traceback is kept for audit

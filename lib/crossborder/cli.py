@@ -21,7 +21,8 @@ from datetime import date
 from crossborder import scenario
 from crossborder.core import paths
 from crossborder.core.errors import InputError
-from crossborder.core.i18n import DEFAULT_LANG, country_name
+from crossborder.core.i18n import DEFAULT_LANG, check_lang, country_name
+from crossborder.core.text import brief_repr
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,11 +35,14 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _as_of(text: str) -> date:
+def _as_of(text: str, where: str = "--as-of") -> date:
+    from crossborder.core import facts
+
     try:
-        return date.fromisoformat(text)
+        on = date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--as-of: expected a date YYYY-MM-DD, found {text!r}") from None
+        raise InputError(f"{where}: expected a date YYYY-MM-DD, found {brief_repr(text)}") from None
+    return facts.check_date(on, where)
 
 
 def _check_report_args(args: argparse.Namespace) -> None:
@@ -129,7 +133,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     from crossborder.core.i18n import check_lang
 
     lang = check_lang(args.lang, "--lang")
-    on = facts.check_date(_as_of(args.on) if args.on else date.today(), "--on")
+    on = facts.check_date(_as_of(args.on, "--on") if args.on else date.today(), "--on")
     code = args.market.strip().upper() if isinstance(args.market, str) else args.market
     if not (isinstance(code, str) and len(code) == 2 and code.isalpha()):
         raise InputError(f"market: expected a two-letter ISO 3166-1 code such as DE, found {str(args.market)[:40]!r}")
@@ -166,8 +170,18 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_markets(_args: argparse.Namespace) -> int:
-    for code in scenario.available_markets():
-        print(f"{code}  {country_name(code, 'en')} / {country_name(code, 'zh-TW')}")
+    """Markets a report can render; a scenario file that cannot be used is named on stderr, not listed."""
+    for name in scenario.available_markets():
+        try:
+            code = scenario.check_market(name)
+            if code != name:
+                raise InputError(f"{name}.yaml: expected an upper-case market code in the file name ({code}.yaml)")
+            scenario.load(code)
+            label = f"{country_name(code, 'en')} / {country_name(code, 'zh-TW')}"
+        except (InputError, LookupError) as exc:
+            print(f"crossborder: warning: skipped {brief_repr(name, 20)}: {str(exc).splitlines()[0]}", file=sys.stderr)
+            continue
+        print(f"{code}  {label}")
     return 0
 
 
@@ -182,7 +196,10 @@ def cmd_market_new(args: argparse.Namespace) -> int:
 def cmd_workshop_build(args: argparse.Namespace) -> int:
     from crossborder import workshop
 
-    for lang in _csv(args.lang):
+    langs = [check_lang(lang, "--lang") for lang in _csv(args.lang)]  # every value checked before anything is written
+    if not langs:
+        raise InputError("--lang: expected at least one of zh-TW, en, found nothing")
+    for lang in dict.fromkeys(langs):
         for teacher in ((False, True) if args.teacher else (False,)):
             folder, zipped = workshop.build_pack(lang, teacher=teacher)
             print(folder)
@@ -212,8 +229,10 @@ def cmd_workshop_slides(args: argparse.Namespace) -> int:
     from crossborder import workshop
 
     as_of = _as_of(args.as_of) if args.as_of else date.today()
-    for code in args.markets:
-        for lang in _csv(args.lang):
+    langs = [check_lang(lang, "--lang") for lang in _csv(args.lang)]
+    codes = [scenario.check_market(code) for code in args.markets]
+    for code in codes:
+        for lang in langs:
             print(workshop.build_slides(code, lang, as_of))
     return 0
 

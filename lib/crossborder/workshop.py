@@ -18,6 +18,7 @@ import io
 import json
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -65,6 +66,33 @@ def pack_notebook(nb: nbformat.NotebookNode, lang: str, teacher: bool) -> nbform
     return out
 
 
+def _untracked_ok(rel: Path) -> bool:
+    """Outside a git checkout: what the shipped set looks like (no hidden files, no user folder, no caches)."""
+    return not any(part.startswith(".") or part in ("local", "__pycache__") or part.endswith(".egg-info")
+                   for part in rel.parts)
+
+
+def shipped_files(folders: list, files: list) -> list[Path]:
+    """The project files a pack copies (paths relative to the project): in a git checkout the files git tracks
+    (``git ls-files``) under ``folders`` plus ``files``; otherwise every file there except hidden ones, the user
+    folder (``data/local``) and caches."""
+    wanted = [str(f) for f in folders] + [str(f) for f in files]
+    if (PROJ_ROOT / ".git").exists():
+        try:
+            out = subprocess.run(["git", "-C", str(PROJ_ROOT), "ls-files", "-z", "--", *wanted], capture_output=True,
+                                 check=True, timeout=60).stdout.decode("utf-8")
+            return [Path(p) for p in out.split("\0") if p and (PROJ_ROOT / p).is_file()]
+        except (OSError, subprocess.SubprocessError):
+            pass  # no git on PATH: the shipped set below
+    found = [Path(f) for f in files if (PROJ_ROOT / f).is_file()]
+    for folder in folders:
+        for path in sorted((PROJ_ROOT / folder).rglob("*")):
+            rel = path.relative_to(PROJ_ROOT)
+            if path.is_file() and not path.is_symlink() and _untracked_ok(rel):
+                found.append(rel)
+    return found
+
+
 def build_pack(lang: str, teacher: bool = False, out_dir: Path | None = None) -> tuple[Path, Path]:
     """Write the pack folder and its zip; returns (folder, zip). Replaces an earlier pack of the same kind."""
     check_lang(lang, "--lang")
@@ -78,13 +106,10 @@ def build_pack(lang: str, teacher: bool = False, out_dir: Path | None = None) ->
         (root / "notebooks").mkdir(parents=True)
         for path in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
             nbformat.write(pack_notebook(nbformat.read(path, as_version=4), lang, teacher), root / "notebooks" / path.name)
-        shutil.copytree(DATA_DIR, root / "data", ignore=shutil.ignore_patterns("local", "__pycache__"))
-        for folder in PACK_DIRS:
-            if (PROJ_ROOT / folder).exists():
-                shutil.copytree(PROJ_ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        for file in PACK_FILES:
-            if (PROJ_ROOT / file).exists():
-                shutil.copy2(PROJ_ROOT / file, root / file)
+        # only what the project ships: a planted data/.env or a user folder inside data/ never reaches a pack
+        for rel in shipped_files([DATA_DIR.relative_to(PROJ_ROOT), *PACK_DIRS], PACK_FILES):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJ_ROOT / rel, root / rel)
         (root / "reports").mkdir()
         (root / "README.md").write_text(t(f"workshop.pack_readme_{kind}", lang, date=date.today().isoformat()),
                                         encoding="utf-8")

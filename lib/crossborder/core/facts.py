@@ -24,12 +24,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from crossborder.core.errors import InputError
 from crossborder.core.paths import DATA_DIR, data_file, relative, user_data_dir, user_home
 from crossborder.core.schema import Model, Text, _country, _currency
+from crossborder.core.text import brief_repr
 
 FACTS_DIR = DATA_DIR / "facts"
 MARKETS_DIR = FACTS_DIR / "markets"
@@ -155,16 +155,9 @@ def _path(shipped: Path) -> Path:
 
 
 def _read(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{relative(path)}: fact file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{relative(path)}: expected a UTF-8 YAML file, found unreadable content ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{relative(path)}: expected valid YAML, found a syntax error ({exc})") from None
+    from crossborder.core import yamlio
+
+    data = yamlio.read_yaml(path, "fact file")
     if not isinstance(data, dict):
         raise InputError(f"{relative(path)}: expected a mapping at the top level, found {type(data).__name__}")
     return data
@@ -179,7 +172,7 @@ def _validate(model: type[_M], data: dict, path: Path) -> _M:
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        found = repr(err.get("input"))[:80]
+        found = brief_repr(err.get("input"))
         msg = err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
         raise InputError(f"{relative(path)}: key '{key}': expected {msg}, found {found}") from None
 

@@ -30,6 +30,7 @@ from crossborder.core.stated_rates import RatesSection, StatedPair  # noqa: F401
 from crossborder.core.tables import Column, read_table
 
 TRADING_DAYS = 252
+MAX_DAILY_FACTOR = 2.0   # no currency pair doubles or halves in a day; a user history that does is a mistake
 
 
 def ecb_file() -> Path:
@@ -65,8 +66,15 @@ def history(domestic: str, foreign: str) -> pd.Series:
     """
     own = user_history_file(domestic, foreign)
     if own.exists():
-        table = read_table(own, {"date": Column("date", unique=True), "rate": Column("float", min=1e-12)}, key="date")
+        table = read_table(own, {"date": Column("date", unique=True), "rate": Column("float", min=1e-6, max=1e6)},
+                           key="date")
         series = table.set_index("date")["rate"].sort_index()
+        jump = (series / series.shift(1)).iloc[1:]
+        wild = jump[(jump > MAX_DAILY_FACTOR) | (jump < 1 / MAX_DAILY_FACTOR)]
+        if len(wild):
+            raise InputError(f"{relative(own)}: date {wild.index[0].date()}: expected a rate within a factor "
+                             f"{MAX_DAILY_FACTOR:g} of the day before, found {series[wild.index[0]]:g} after "
+                             f"{series.shift(1)[wild.index[0]]:g} (a typing or unit mistake?)")
         series.attrs["source"] = relative(own)
     else:
         table = ecb_table()

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class Model(BaseModel):
     """Base for every scenario section: unknown keys are errors, values are immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: "inf", ".inf" and "nan" are refused at load, naming the key, not met inside a chapter
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _currency(code: str) -> str:

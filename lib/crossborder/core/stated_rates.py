@@ -65,6 +65,12 @@ class RatesSection(Model):
                 raise ValueError(f"pair keys of two different currencies, found {key!r}")
         return pairs
 
+    def cross_check(self, sections: dict) -> list[tuple[str, str, object]]:
+        """Checked when a scenario is loaded: a stated volatility of 0 makes the FX chapter's option prices and
+        ranges meaningless (a model may still be run without uncertainty on purpose, in code)."""
+        return [(f"pairs.{key}.volatility_annual", "a volatility above 0 (annualized, e.g. 0.06)", p.volatility_annual)
+                for key, p in self.pairs.items() if not p.volatility_annual > 0]
+
     def stated(self, domestic: str, foreign: str) -> StatedPair | None:
         """The entry for ``domestic/foreign``, else the inverse pair's inverted (same volatility), else None."""
         own = self.pairs.get(f"{domestic}/{foreign}")

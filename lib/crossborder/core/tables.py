@@ -7,6 +7,7 @@ unknown columns), then each column's values, and raises one ``InputError`` for t
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,13 @@ import pandas as pd
 
 from crossborder.core.errors import InputError
 from crossborder.core.paths import relative
+from crossborder.core.text import brief_repr, one_line
+from crossborder.core.yamlio import read_text
 
 Kind = Literal["str", "int", "float", "date", "bool", "choice"]
+MAX_CSV_BYTES = 20 * 1024 * 1024   # the largest shipped table is a few hundred kB
+MAX_ROWS = 100_000                 # rows per table: a register or a history, not a data warehouse
+MAX_ABS = 1e15                     # no amount, rate or count in the workbook comes near this
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
 
@@ -51,18 +57,25 @@ def read_table(path: Path, columns: dict[str, Column], *, key: str | None = None
     """Read and validate a CSV; ``key`` names the column used to identify rows in messages."""
     path = Path(path)
     where = relative(path)
+    # a directory, FIFO, device, binary, UTF-16 or oversized file: one line, before pandas sees it
+    content = read_text(path, "CSV file", max_bytes=MAX_CSV_BYTES)
+    if not content.strip():
+        raise InputError(f"{where}: expected a CSV file with a header line ({', '.join(columns)}), found an empty file")
     try:
         with warnings.catch_warnings():
             # pandas only warns (and drops cells) when a line has more fields than the header
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
+            raw = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False, index_col=False)
     except pd.errors.ParserWarning:
         raise InputError(f"{where}: expected every line to have as many fields as the header, found a line with "
                          "more (quote fields that contain commas)") from None
     except FileNotFoundError:
         raise InputError(f"{where}: file not found") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{where}: expected a UTF-8 CSV file, found unreadable content ({exc})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: expected a UTF-8 CSV file, found unreadable content "
+                         f"({one_line(str(exc).strip(), 120)})") from None
+    if len(raw) > MAX_ROWS:
+        raise InputError(f"{where}: expected at most {MAX_ROWS:,} rows, found {len(raw):,}")
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise InputError(f"{where}: missing column(s) {', '.join(missing)}; found columns {', '.join(raw.columns)}")
@@ -75,15 +88,29 @@ def read_table(path: Path, columns: dict[str, Column], *, key: str | None = None
     return pd.DataFrame(out, index=raw.index)
 
 
+def header(path: Path) -> list[str]:
+    """The column names of a CSV (empty if the file is missing, unreadable or empty: ``read_table`` then names
+    the problem); never opens a directory, FIFO or device."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        first = read_text(path, "CSV file", max_bytes=MAX_CSV_BYTES).splitlines()[:1]
+        return pd.read_csv(io.StringIO(first[0]), nrows=0, dtype=str).columns.tolist() if first else []
+    except (InputError, ValueError, pd.errors.ParserError):
+        return []
+
+
 def _row_label(raw: pd.DataFrame, i: int, key: str | None) -> str:
     label = f"line {i + 2}"
     if key is not None and key in raw.columns:
-        label += f" ({key} {raw.at[i, key]!r})"
+        label += f" ({key} {brief_repr(raw.at[i, key], 40)})"
     return label
 
 
 def _fail(raw, i, name, spec, where, key, found) -> InputError:
-    return InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected {spec.describe()}, found {found!r}")
+    return InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected {spec.describe()}, "
+                      f"found {brief_repr(found)}")
 
 
 def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | None) -> pd.Series:
@@ -104,6 +131,12 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
         bad = ~empty & values.isna()
         if spec.kind == "int":
             bad |= ~empty & values.notna() & (values % 1 != 0)
+        # finite and of a sane size: 'inf', 'nan' and 1e308 are typing mistakes, not data
+        huge = ~empty & values.notna() & ~(values.abs() <= MAX_ABS)
+        if huge.any():
+            i = int(cast(int, huge.idxmax()))
+            raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected a finite number of at "
+                             f"most {MAX_ABS:g} in size, found {brief_repr(text[i])}")
         if spec.min is not None:
             bad |= values < spec.min
         if spec.max is not None:
@@ -134,7 +167,8 @@ def _convert(raw: pd.DataFrame, name: str, spec: Column, where: str, key: str | 
         dup = text.duplicated() & ~empty
         if dup.any():
             i = int(cast(int, dup.idxmax()))
-            raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected unique values, found {text[i]!r} twice")
+            raise InputError(f"{where}: {_row_label(raw, i, key)}, column '{name}': expected unique values, "
+                             f"found {brief_repr(text[i])} twice")
     return values
 
 

@@ -8,7 +8,6 @@ Markdown fallback that JupyterLab and the report's chapter show as a call-out.
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
@@ -19,7 +18,9 @@ from IPython.display import HTML, Markdown, display
 
 from crossborder.core import theme
 from crossborder.core.errors import InputError
+from crossborder.core.facts import check_date
 from crossborder.core.i18n import check_lang
+from crossborder.core.text import brief_repr, escape_html, escape_md, neutralize_md
 
 HEADLINE_MIME = "application/vnd.crossborder.headline+json"
 # The business case's decision for the market, which the report puts first on its executive summary.
@@ -40,14 +41,20 @@ def setup(lang: str) -> str:
 
 
 def show(value: Any) -> None:
-    """Display a figure, a DataFrame (as a plain table) or Markdown text."""
+    """Display a figure, a DataFrame (as a plain table) or Markdown text.
+
+    Text is the workbook's own Markdown with values filled in; values typed by users must pass through
+    ``crossborder.core.text.escape_md`` where they are filled in. As a second line of defence any raw HTML or
+    image in the Markdown is shown as text (the workbook's Markdown never contains either), and table cells
+    are always HTML-escaped."""
     if isinstance(value, go.Figure):
         value.show(config=PLOTLY_CONFIG)
     elif isinstance(value, pd.DataFrame):
         plain_index = isinstance(value.index, pd.RangeIndex)  # a 0..n-1 index means nothing to a reader
-        display(HTML(value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index)))
+        display(HTML(value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index, escape=True,
+                                   render_links=False)))
     elif isinstance(value, str):
-        display(Markdown(value))
+        display(Markdown(neutralize_md(value)))
     else:
         display(value)
 
@@ -62,7 +69,7 @@ def headline(text: str, key_figure: str, *, value: float | None = None, unit: st
     it from the chapter registry), so a notebook never spells its own id.
     """
     data = {"text": text, "key_figure": key_figure, "value": value, "unit": unit, "points": list(points or [])}
-    markdown = f"> **{key_figure}** · {text}"
+    markdown = f"> **{escape_md(key_figure)}** · {escape_md(text)}"
     display({HEADLINE_MIME: data, "text/markdown": markdown, "text/plain": f"{key_figure} · {text}"}, raw=True)
 
 
@@ -79,7 +86,7 @@ def decision(data: dict[str, Any]) -> None:
 
 def callout(text: str) -> None:
     """A highlighted note (e.g. 'illustrative figures') in the chapter's language."""
-    display(HTML(f"<div class='cb-callout'>{html.escape(text)}</div>"))
+    display(HTML(f"<div class='cb-callout'>{escape_html(text)}</div>"))
 
 
 def report_date(as_of: str) -> date:
@@ -87,6 +94,7 @@ def report_date(as_of: str) -> date:
     if not as_of:
         return date.today()
     try:
-        return date.fromisoformat(as_of)
+        on = date.fromisoformat(as_of)
     except (TypeError, ValueError):
-        raise InputError(f"as_of: expected a date YYYY-MM-DD (or empty for today), found {as_of!r}") from None
+        raise InputError(f"as_of: expected a date YYYY-MM-DD (or empty for today), found {brief_repr(as_of)}") from None
+    return check_date(on, "as_of")

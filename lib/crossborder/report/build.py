@@ -1,8 +1,10 @@
 """Render market reports: one PDF per market and language, markets in parallel worker processes.
 
 For each market a worker starts one kernel, executes every chapter notebook for each language with
-papermill (``reports/<CODE>/executed-<lang>/``, kept for audit, tracebacks included), assembles the HTML
-document and prints ``reports/<CODE>/<CODE>-<lang>.pdf``. A failing chapter fails its market's PDF, not
+papermill into ``reports/<CODE>/executed-<lang>.new/``, assembles the HTML document and prints
+``reports/<CODE>/<CODE>-<lang>.pdf``. Only when the new PDF is in place does the run folder replace
+``executed-<lang>/``, so the audit notebooks there always match the PDF beside them; a failed run's notebooks
+(tracebacks included) stay in ``executed-<lang>.new/`` for diagnosis. A failing chapter fails its market's PDF, not
 the other markets; the caller gets one ``Outcome`` per market and language.
 """
 
@@ -67,9 +69,11 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     start = time.perf_counter()
     outcome = Outcome(job.code, lang)
     market_dir = job.out_root / job.code
-    exec_dir = market_dir / f"executed-{lang}"
-    if exec_dir.exists():
-        shutil.rmtree(exec_dir)
+    kept = market_dir / f"executed-{lang}"             # the notebooks behind the PDF in place: untouched until replaced
+    exec_dir = market_dir / f"executed-{lang}.new"     # this run's notebooks; they stay here if it fails
+    for old in (exec_dir, market_dir / f"executed-{lang}.old"):
+        if old.exists():
+            shutil.rmtree(old)
     exec_dir.mkdir(parents=True)
     params = {"market": job.code, "lang": lang, "as_of": job.as_of.isoformat(), "interactive": False}
     chapters = []
@@ -116,6 +120,12 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
         atomic_write_text(key_file, key)
     except PrintError as exc:
         outcome.failures.append(f"PDF: {exc}")
+    else:
+        # the new PDF is in place: its notebooks replace the previous ones (two renames, then the old is removed)
+        if kept.exists():
+            kept.rename(market_dir / f"executed-{lang}.old")
+        exec_dir.rename(kept)
+        shutil.rmtree(market_dir / f"executed-{lang}.old", ignore_errors=True)
     outcome.seconds = time.perf_counter() - start
     _say(job.code, lang, f"PDF {'written' if outcome.pdf else 'FAILED'} ({outcome.seconds:.1f} s)")
     return outcome

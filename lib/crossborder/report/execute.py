@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import json
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
 from crossborder.core import registry
+from crossborder.core.fileio import private_tempdir
 from crossborder.core.paths import notebooks_dir
 from crossborder.notebook import tags
 from crossborder.notebook.chapter import DECISION_MIME, HEADLINE_MIME
@@ -113,7 +113,7 @@ class Kernel:
 
     def __init__(self) -> None:
         self.km: KernelManager | None = None
-        self._sockets = tempfile.TemporaryDirectory(prefix="crossborder-kernel-")
+        self._sockets = private_tempdir("crossborder-kernel-")  # also removes those of killed runs
 
     def __enter__(self) -> Kernel:
         return self

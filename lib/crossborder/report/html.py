@@ -3,12 +3,15 @@
 Each executed chapter is filtered for the report (the other language's narrative, the parameters, workshop
 exercises and anything tagged ``remove-report`` are dropped; code is hidden; stderr is dropped), plotly
 outputs become ``<div>`` + ``Plotly.newPlot`` calls, and nbconvert's ``basic`` template turns the rest into
-HTML. plotly.js is embedded once, in the document head, so the PDF needs no network.
+HTML. plotly.js is embedded once, in the document head, so the PDF needs no network. Charts are JSON
+data read by one embedded script; a Content-Security-Policy lets only those two scripts run.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import re
 from datetime import date
@@ -32,8 +35,21 @@ from crossborder.scenario import Change, Scenario
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 CSS_FILE = Path(__file__).with_name("report.css")
 TEMPLATES = Path(__file__).with_name("templates")
+CHARTS_JS = TEMPLATES / "charts.js"
+
+
 def _keep(cell: nbformat.NotebookNode, lang: str) -> bool:
     return tags.keep(cell, lang=lang, drop=tags.REPORT_DROP)
+
+
+def csp(scripts: list[str]) -> str:
+    """The document's Content-Security-Policy: only the given (embedded) scripts run, by hash; styles are
+    inline; images and fonts only from ``data:``; nothing else is loaded (no network, no frames, no files)."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'"
+                      for s in scripts)
+    return ("default-src 'none'; " f"script-src {hashes}; " "style-src 'unsafe-inline'; img-src data:; font-src data:; "
+            "connect-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; object-src 'none'; "
+            "media-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'")
 
 
 def script_json(value: object) -> Markup:
@@ -51,9 +67,10 @@ def _env() -> jinja2.Environment:
 
 
 def _plotly_html(fig: dict, div_id: str) -> str:
-    return _env().get_template("chart.html.j2").render(
-        div_id=div_id, data=fig.get("data", []), layout=fig.get("layout", {}),
-        config={**PLOTLY_CONFIG, "staticPlot": True})
+    # Data, not code: a JSON block the document's one chart script reads, so the only scripts that run are
+    # the ones the Content-Security-Policy names by hash.
+    return _env().get_template("chart.html.j2").render(div_id=div_id, figure={
+        "data": fig.get("data", []), "layout": fig.get("layout", {}), "config": {**PLOTLY_CONFIG, "staticPlot": True}})
 
 
 def report_notebook(nb: nbformat.NotebookNode, lang: str, prefix: str) -> nbformat.NotebookNode:
@@ -134,10 +151,12 @@ def document(*, code: str, lang: str, as_of: date, facts: pd.DataFrame, example:
         mine = by_section.get(section or "", []) + by_section.get("exporter", []) + by_section.get("market", [])
         rows.append({"anchor": a, "title": title, "headline": h, "body": body, "page": (pages or {}).get(title),
                      "changes": [(c.key, _value(c.shipped), _value(c.used)) for c in mine]})
+    plotlyjs, charts_js = get_plotlyjs(), CHARTS_JS.read_text(encoding="utf-8")
     return _env().get_template("report.html.j2").render(
+        csp=csp([plotlyjs, charts_js]), charts_js=charts_js,
         lang=lang, code=code, as_of=as_of.isoformat(), market=country_name(code, lang), example=example,
         t=lambda key, **kw: t(f"report.{key}", lang, **kw), css=CSS_FILE.read_text(encoding="utf-8"),
-        plotlyjs=get_plotlyjs(), facts_table=_table(facts), chapters=rows,
+        plotlyjs=plotlyjs, facts_table=_table(facts), chapters=rows,
         changes=[(c.key, _value(c.shipped), _value(c.used)) for c in changes],
         facts_used=_table(facts_used, "cb-facts") if facts_used is not None and len(facts_used) else None,
         facts_page=(pages or {}).get(t("report.facts_used", lang)), decision=_decision_view(decision, lang))

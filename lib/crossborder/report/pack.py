@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from plotly.offline import get_plotlyjs
+
 from crossborder.core.fileio import atomic_write_bytes, atomic_write_text
 from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import country_name, t
 from crossborder.report.build import Job, Outcome, render
-from crossborder.report.html import CSS_FILE, _env
+from crossborder.report.html import CHARTS_JS, CSS_FILE, _env, _plotly_html, csp
 from crossborder.report.pdf import Browser, PrintError
 
 DECISION_ORDER = {"go": 0, "iterate": 1, "stop": 2}
@@ -107,17 +109,15 @@ def comparison_html(codes: list[str], decisions: dict[str, dict], failed: dict[s
             "drivers": "; ".join(f"{x['label']} ({t('pack.chapter', lang)} {x['chapter']})" for x in d.get("drivers", [])[:2]),
             "why": _why(code, d, lang),
         })
+    figure = _npv_figure(decisions, order, lang)
+    plotlyjs, charts_js = get_plotlyjs(), CHARTS_JS.read_text(encoding="utf-8")
     return _env().get_template("pack.html.j2").render(
         lang=lang, as_of=as_of.isoformat(), t=lambda key, **kw: t(f"pack.{key}", lang, **kw),
-        markets=[country_name(c, lang) for c in codes], rows=rows, figure=_npv_figure(decisions, order, lang),
+        markets=[country_name(c, lang) for c in codes], rows=rows,
+        chart=_plotly_html(figure, "pack-npv") if figure["data"] else "",
         failed=[(country_name(c, lang), why) for c, why in failed.items()], parts=parts,
-        css=CSS_FILE.read_text(encoding="utf-8"), plotlyjs=_plotlyjs())
-
-
-def _plotlyjs() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
+        css=CSS_FILE.read_text(encoding="utf-8"), plotlyjs=plotlyjs, charts_js=charts_js,
+        csp=csp([plotlyjs, charts_js]))
 
 
 def _pages(pdf: bytes) -> int:

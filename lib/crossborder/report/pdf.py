@@ -3,7 +3,11 @@
 One browser per worker prints all of that worker's reports: ``Browser`` starts Chromium once with
 ``--remote-debugging-pipe`` and drives it over the DevTools protocol (JSON messages on file descriptors 3 and
 4), opening each report in a fresh tab and calling ``Page.printToPDF`` (with a bookmark outline from the
-headings). Each PDF is written to a temporary file beside the target and moved into place only when it is
+headings). The printer has no network and no files: the document is served to the tab from memory at an
+address that cannot resolve (``DOCUMENT_URL``), every other request the page makes is failed by the DevTools
+``Fetch`` domain before it leaves the browser, http(s)/ws URLs are also blocked by ``Network.setBlockedURLs``,
+host names resolve to nothing (``--host-resolver-rules``), and a page that is not ``file://`` may not read
+local files. Each PDF is written to a temporary file beside the target and moved into place only when it is
 complete, so a crash never leaves a half-written report in place of a good one.
 """
 
@@ -21,15 +25,19 @@ import time
 from pathlib import Path
 
 from crossborder.core.errors import InputError
-from crossborder.core.fileio import atomic_write_bytes
+from crossborder.core.fileio import atomic_write_bytes, private_tempdir
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Flags verified on the offline machine: no sandbox as root, no network chatter, no first-run UI.
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-extensions",
-    "--remote-debugging-pipe",
+    "--remote-debugging-pipe", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=socks5://255.255.255.255:9",
+    "--proxy-bypass-list=<-loopback>", "--disable-features=PrivateNetworkAccessPermissionPrompt",
 )
+# The document is delivered to the tab from memory at this address; nothing else is ever fetched.
+DOCUMENT_URL = "https://crossborder-report.invalid/report.html"
+BLOCKED_URLS = ["http://*", "https://*", "ws://*", "wss://*", "ftp://*", "file://*"]
 PRINT_TIMEOUT_S = 180
 PRINT_OPTIONS = {
     "printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
@@ -62,6 +70,8 @@ class Browser:
         self._profile: tempfile.TemporaryDirectory | None = None
         self._next_id = 0
         self._buffer = b""
+        self._document: bytes | None = None   # what DOCUMENT_URL answers in the tab being printed
+        self.blocked: list[str] = []          # requests refused while printing (for tests and diagnostics)
 
     def __enter__(self) -> Browser:
         return self
@@ -70,7 +80,7 @@ class Browser:
         self.close()
 
     def _start(self) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="crossborder-chromium-")
+        self._profile = private_tempdir("crossborder-chromium-")  # also removes those of killed runs
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
 
@@ -125,7 +135,24 @@ class Browser:
                 raise PrintError("Chromium exited while printing")
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
+        msg = json.loads(raw)
+        if msg.get("method") == "Fetch.requestPaused":
+            self._answer_request(msg)
+        return msg
+
+    def _answer_request(self, msg: dict) -> None:
+        """Serve the document being printed; fail every other request (network, files, anything)."""
+        params, session = msg.get("params", {}), msg.get("sessionId")
+        url = params.get("request", {}).get("url", "")
+        if url == DOCUMENT_URL and self._document is not None and params.get("resourceType") == "Document":
+            self._send("Fetch.fulfillRequest", {
+                "requestId": params["requestId"], "responseCode": 200,
+                "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"}],
+                "body": base64.b64encode(self._document).decode("ascii")}, session)
+            self._document = None  # served once: a frame asking for it again is refused
+        else:
+            self.blocked.append(url)
+            self._send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"}, session)
 
     def _call(self, method: str, params: dict | None = None, session: str | None = None,
               deadline: float | None = None) -> dict:
@@ -154,11 +181,16 @@ class Browser:
         try:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True},
                                  deadline=deadline)["sessionId"]
+            self._call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session=session, deadline=deadline)
+            self._call("Network.enable", session=session, deadline=deadline)
+            self._call("Network.setBlockedURLs", {"urls": BLOCKED_URLS}, session=session, deadline=deadline)
             self._call("Page.enable", session=session, deadline=deadline)
-            self._call("Page.navigate", {"url": html_file.resolve().as_uri()}, session=session, deadline=deadline)
+            self._document = html_file.read_bytes()
+            self._call("Page.navigate", {"url": DOCUMENT_URL}, session=session, deadline=deadline)
             self._wait_event("Page.loadEventFired", session, deadline)
             result = self._call("Page.printToPDF", PRINT_OPTIONS, session=session, deadline=deadline)
         finally:
+            self._document = None
             self._call("Target.closeTarget", {"targetId": target}, deadline=deadline)
         return base64.b64decode(result["data"])
 

@@ -25,11 +25,12 @@ import pycountry
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from crossborder.core import registry
+from crossborder.core import registry, yamlio
 from crossborder.core.errors import InputError
 from crossborder.core.fileio import atomic_write_text
 from crossborder.core.paths import SCENARIO_DIR, relative, user_scenario_dir
 from crossborder.core.schema import Model
+from crossborder.core.text import brief_repr
 from crossborder.scenario.market import Exporter, MarketInfo, Meta
 
 DEFAULTS_FILE = "defaults.yaml"
@@ -119,7 +120,7 @@ def example_markets() -> list[str]:
 def check_market(code: object, where: str = "market") -> str:
     """Normalise and check a market code; raise InputError naming the argument otherwise."""
     if not isinstance(code, str) or not _CODE_RE.fullmatch(code.strip()):
-        raise InputError(f"{where}: expected a two-letter ISO 3166-1 market code such as DE, found {code!r}")
+        raise InputError(f"{where}: expected a two-letter ISO 3166-1 market code such as DE, found {brief_repr(code)}")
     code = code.strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
         raise InputError(f"{where}: {code!r} is not an ISO 3166-1 alpha-2 country code")
@@ -134,16 +135,9 @@ def check_market(code: object, where: str = "market") -> str:
 # -------------------------------------------------------------------------------------------- loading
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{relative(path)}: scenario file not found") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{relative(path)}:{at}: expected valid YAML, found a syntax error ({exc.problem if hasattr(exc, 'problem') else exc})") from None
+    # one line naming the file for a missing, huge, binary, UTF-16, duplicate-key, infinite or alias-bomb file,
+    # a directory or a FIFO (see crossborder.core.yamlio)
+    data = yamlio.read_yaml(path, "scenario file")
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -204,7 +198,7 @@ def _describe(exc: ValidationError, section: str, model: type[Model], layers: li
         else:
             msg = msg.removeprefix("Value error, ")
             msg = msg[len("Input should be "):] if msg.startswith("Input should be ") else msg
-            text = f"expected {msg}, found {err.get('input')!r}"
+            text = f"expected {msg}, found {brief_repr(err.get('input'))}"
         lines.append(f"{relative(origin)}: key '{key}': {text}")
     return "\n".join(lines)
 
@@ -251,14 +245,14 @@ def build(code: str, layers: list[tuple[Path, dict[str, Any]]]) -> Scenario:
     market = cast(MarketInfo, sections["market"])
     if market.code != code:
         origin = next((p for p, d in reversed(layers) if _has_path(d, ("market", "code"))), layers[-1][0])
-        raise InputError(f"{relative(origin)}: key 'market.code': expected {code}, found {market.code!r}")
+        raise InputError(f"{relative(origin)}: key 'market.code': expected {code}, found {brief_repr(market.code)}")
     # Checks across sections: a section may define ``cross_check(sections) -> [(key, expected, found)]``.
     for name, section in sections.items():
         check = getattr(section, "cross_check", None)
         for key, expected, found in (check(sections) if callable(check) else []):
             path = (name, *key.split("."))
             origin = next((p for p, d in reversed(layers) if _has_path(d, path)), layers[-1][0])
-            raise InputError(f"{relative(origin)}: key '{'.'.join(path)}': expected {expected}, found {found!r}")
+            raise InputError(f"{relative(origin)}: key '{'.'.join(path)}': expected {expected}, found {brief_repr(found)}")
     return Scenario(code=code, sections=sections, files=tuple(p for p, _ in layers), raw=merged)
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from crossborder.core import fmt, rates
 from crossborder.core.facts import InterestRate
 from crossborder.core.i18n import country_name, in_sentence, t
+from crossborder.core.text import escape_md
 
 from .data import Inputs, Policy
 from .model import Analysis
@@ -168,7 +169,7 @@ def exposure_text(a: Analysis, lang: str) -> str:
     rec, pay = inp.receivables[:a.months], inp.payables[:a.months]
     matched = float(np.minimum(pay, rec).sum() / rec.sum())
     return t("fx.exposure_text", lang, market=country_name(inp.code, lang), cur=fmt.currency_name(inp.invoice, lang),
-             note=fx.invoice_note(lang), terms=fx.terms(lang), months=a.months,
+             note=escape_md(fx.invoice_note(lang)), terms=escape_md(fx.terms(lang)), months=a.months,
              total=fmt.money(a.budget_total, inp.home, lang), budget=_rate(inp.budget, lang),
              pair=pair_label(inp.home, inp.invoice, lang), matched=fmt.percent(matched, lang, 0))
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossborder.core import facts
+from crossborder.core import facts, tables
 from crossborder.core.errors import InputError
 from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.tables import Column, read_table
@@ -71,10 +71,7 @@ def load_markets(path: Path | None = None, criteria: pd.DataFrame | None = None)
     criteria = load_criteria() if criteria is None else criteria
     where = relative(path)
     needed = [c for c in criteria.index if criteria.at[c, "provenance"] != "derived"]
-    try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns.tolist()
-    except (OSError, ValueError, pd.errors.ParserError):
-        header = []                                  # read_table below names the problem (missing, unreadable)
+    header = tables.header(path)                     # empty: read_table below names the problem
     unknown = [c for c in header if c not in ("market", "region") and c not in criteria.index]
     if unknown:
         raise InputError(f"{where}: column '{unknown[0]}': unknown criterion; expected one of "

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crossborder.core import rates
+from crossborder.core import rates, tables
 from crossborder.core.errors import InputError
 from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.tables import Column, read_table, require_known
@@ -36,7 +36,7 @@ REGISTRY_CHECKS = ("match", "mismatch", "not_checked")
 
 
 def _check_extra(path: Path, columns: dict[str, Column], allowed_extra: tuple[str, ...] = ("source",)) -> None:
-    header = pd.read_csv(path, nrows=0, dtype=str).columns if Path(path).exists() else []
+    header = tables.header(path)
     unknown = [c for c in header if c not in columns and c not in allowed_extra]
     if unknown:
         raise InputError(f"{relative(path)}: unknown column(s) {', '.join(unknown)}; expected "

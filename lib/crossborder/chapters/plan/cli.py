@@ -23,6 +23,7 @@ from crossborder import scenario
 from crossborder.core.fmt import number, percent
 from crossborder.core.i18n import DEFAULT_LANG, check_lang, country_name, t
 from crossborder.core.paths import relative
+from crossborder.core.text import one_line
 
 from . import store
 from .model import check_date
@@ -109,7 +110,7 @@ def width(text: str) -> int:
 
 def fit(text: str, cols: int) -> str:
     """``text`` cut (with an ellipsis) and padded to exactly ``cols`` display columns."""
-    text = " ".join(str(text).split())
+    text = one_line(" ".join(str(text).split(" ")))  # user text: control characters shown, never sent raw
     if width(text) > cols:
         out = ""
         for ch in text:
@@ -181,8 +182,11 @@ def _history_line(row) -> str:
     task = row["task_id"] if isinstance(row["task_id"], str) else "plan"
     if row["event"] != "update":
         what = f"{row['event']}: {what}"
-    note = f'  "{row["note"]}"' if isinstance(row.get("note"), str) and row["note"] else ""
-    return f"{row['recorded_at']}  on {row['effective']}  {task:<6} by {row['by']}: {what or 'note'}{note}"
+    # Notes are stored as given; shown on one line with control characters escaped (a newline or an ANSI
+    # escape in a note or a name can neither forge a history line nor drive the terminal).
+    note = f'  "{one_line(row["note"])}"' if isinstance(row.get("note"), str) and row["note"] else ""
+    return (f"{row['recorded_at']}  on {row['effective']}  {one_line(task):<6} by {one_line(row['by'])}: "
+            f"{one_line(what) or 'note'}{note}")
 
 
 @_guard

@@ -16,6 +16,8 @@ import pandas as pd
 
 from crossborder.core import i18n
 from crossborder.core.errors import InputError
+from crossborder.core.facts import check_date as check_supported_date
+from crossborder.core.text import brief_repr
 from crossborder.scenario import Scenario
 
 from .workdays import WorkCalendar, as_dates
@@ -159,13 +161,13 @@ def check_progress(value: object, where: str = "--progress") -> int:
 def check_date(value: object, where: str) -> date:
     """A date from a ``date`` or ``YYYY-MM-DD`` text."""
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"{where}: expected a date YYYY-MM-DD, found {value!r}") from None
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InputError(f"{where}: expected a date YYYY-MM-DD, found {brief_repr(value)}") from None
+    return check_supported_date(value, where)  # the range the calendars and facts cover
 
 
 def _day(value: Any) -> date | None:

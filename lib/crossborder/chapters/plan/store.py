@@ -29,6 +29,7 @@ import pandas as pd
 from crossborder import scenario
 from crossborder.core.errors import InputError
 from crossborder.core.paths import relative, user_home
+from crossborder.core.text import brief_repr, has_control
 from crossborder.scenario import Scenario
 
 from .data import load_checkpoints, load_template
@@ -154,8 +155,7 @@ def default_author() -> str:
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{relative(path)}: database schema version {version} is newer than this program's "
-                         f"({SCHEMA_VERSION}); update crossborder")
+        raise StoreError(_newer(path, version))
     if version == SCHEMA_VERSION:
         return
     with transaction(conn):
@@ -164,6 +164,12 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _newer(path: Path, version: int) -> str:
+    return (f"{relative(path)}: database schema version {version} is newer than this program reads "
+            f"(version {SCHEMA_VERSION}): it was written by a newer crossborder; nothing was changed; update crossborder "
+            "to use this database")
 
 
 def _statements(script: str) -> list[str]:
@@ -209,9 +215,11 @@ def connect(path: Path | None = None, *, write: bool = False, create: bool = Fal
             _migrate(conn, path)
         else:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(_newer(path, version))
             if version != SCHEMA_VERSION:
-                raise StoreError(f"{relative(path)}: database schema version {version}, this program reads "
-                                 f"{SCHEMA_VERSION}; run any 'crossborder plan' command to migrate it")
+                raise StoreError(f"{relative(path)}: database schema version {version} is older than this program's "
+                                 f"({SCHEMA_VERSION}); run any 'crossborder plan' command (set, init) to migrate it")
         yield conn
     except sqlite3.Error as exc:
         raise StoreError(f"{relative(path)}: {exc}") from None
@@ -310,11 +318,19 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+MAX_BY = 80
+
+
 def _check_by(by: object) -> str:
+    """Who made an update: one line of printable text (a newline would forge lines in ``plan history``)."""
     if by is None:
         return default_author()
     if not isinstance(by, str) or not by.strip():
-        raise InputError(f"--by: expected the name of who made the update, found {by!r}")
+        raise InputError(f"--by: expected the name of who made the update, found {brief_repr(by)}")
+    if has_control(by):
+        raise InputError(f"--by: expected a name without control characters (newlines, escapes), found {brief_repr(by)}")
+    if len(by.strip()) > MAX_BY:
+        raise InputError(f"--by: expected at most {MAX_BY} characters, found {len(by.strip())}")
     return by.strip()
 
 
