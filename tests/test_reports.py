@@ -136,3 +136,27 @@ def test_a_failing_market_does_not_stop_the_others_nor_replace_a_good_pdf(tmp_pa
     assert str(executed) in proc.stderr
     assert "chapter broke for JP" in executed.read_text()  # the traceback is kept for audit
     assert not list((tmp_path / "reports" / "JP").glob("*.part"))
+
+
+def test_pilot_pack_compares_the_markets_then_holds_each_report(rendered):
+    """The pack reuses the reports already rendered (DE, JP: the chapter cache) and renders the US; one PDF per
+    language with the comparison first, then each market as a part with its bookmarks."""
+    reports, _ = rendered
+    tmp = reports.parent
+    proc = run_cli("pack", "DE", "JP", "US", "--lang", ",".join(LANGS), "--jobs", "2", "--as-of", "2026-11-29", tmp=tmp)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "[DE en] 01_market_selection reused" in proc.stderr          # nothing re-ran for DE
+    names = {"zh-TW": ("德國", "日本", "美國"), "en": ("Germany", "Japan", "United States")}
+    decisions = {"zh-TW": ("進入", "調整再驗證", "停止"), "en": ("go", "iterate", "stop")}
+    for lang in LANGS:
+        pdf = reports / "pack" / "2026-11-29" / f"pilot-pack-{lang}.pdf"
+        assert str(pdf) in proc.stdout.split()
+        text = pdf_text(pdf)
+        front = "\f".join(text.split("\f")[:4])
+        assert all(n in front for n in names[lang])
+        assert ("淨現值" if lang == "zh-TW" else "NPV") in front
+        assert any(d in front for d in decisions[lang])                 # each market's decision
+        from pypdf import PdfReader
+
+        outline = [item.title for item in PdfReader(str(pdf)).outline if not isinstance(item, list)]
+        assert len(outline) == 4                                        # the comparison, then three parts

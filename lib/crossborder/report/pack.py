@@ -78,7 +78,8 @@ def _npv_figure(decisions: dict[str, dict], order: list[str], lang: str) -> dict
         q = decisions[code].get("npv_percentiles") or []
         if len(q) != 19:
             continue
-        data.append({"type": "box", "name": country_name(code, lang), "orientation": "h",
+        name = country_name(code, lang)
+        data.append({"type": "box", "name": name, "y": [name], "orientation": "h",
                      "q1": [q[4] / 1e6], "median": [q[9] / 1e6], "q3": [q[14] / 1e6],
                      "lowerfence": [q[0] / 1e6], "upperfence": [q[18] / 1e6], "marker": {"color": "#0072B2"}})
     cur = next(iter(decisions.values())).get("currency", "TWD") if decisions else "TWD"
