@@ -35,8 +35,10 @@ lint: venv ## ruff (lint), mypy (types of core, scenario, notebook helpers, repo
 	$(BIN)/ruff check lib tests benchmarks
 	$(BIN)/mypy
 
-bench: setup ## time and memory of rendering all example markets
+bench: setup ## start-up, rendering all example markets, and the pilot pack cold / after a change / unchanged
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_reports.py
+	$(BIN)/python benchmarks/bench_pack.py
 
 lab: setup ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
