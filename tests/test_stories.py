@@ -65,7 +65,7 @@ def render(code: str, s: dict, as_of: date = AS_OF) -> dict[tuple[str, str], lis
     for lang in LANGS:
         ma = markets.analyse(mdata, msettings, plants, lang)
         out["00", lang] = _lines(overview.headline(s["glossary"], lang),
-                                 overview.headline_points(s["glossary"], s["syllabus"], scn, lang))
+                                 overview.headline_points(s["glossary"], s["syllabus"], scn, lang, as_of))
         out["01", lang] = _lines(markets.headline(ma, scn, lang), markets.headline_points(ma, mdata, scn, lang))
         out["02", lang] = _lines(platforms.headline(plat, lang), platforms.headline_points(plat, lang))
         out["03", lang] = _lines(pricing.headline(book, model, tiers, margin_risk, lang),
