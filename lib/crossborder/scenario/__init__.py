@@ -343,8 +343,8 @@ def _leaves(data: Any, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
 def overlay_changes(scn: Scenario) -> list[Change]:
     """Every key whose value in force differs from the shipped scenario because of the user's overlay."""
     overlay = user_scenario_dir() / f"{scn.code}.yaml"
-    if overlay not in scn.files:
-        return []
+    if overlay not in scn.files or SCENARIO_DIR / f"{scn.code}.yaml" not in scn.files:
+        return []   # no overlay, or the user's own market: nothing shipped to compare with
     shipped: dict[str, Any] = {}
     for path in scn.files:
         if path != overlay:
