@@ -191,7 +191,7 @@ def test_us_fob_basis_hand_worked(us, incoterms):
     assert 0.003464 * (200_000 + 100 + 200 + 100) > 651.50 and big.summary["fees"] == pytest.approx(651.50)
 
 
-def test_customs_value_does_not_depend_on_the_rule(de, incoterms):
+def test_eu_customs_value_does_not_depend_on_the_rule_at_one_insurance_rate(de, incoterms):
     sec = _section(de, costs={"insurance_rate_icc_a": 0.001, "insurance_rate_icc_c": 0.001}, seller_registered=True)
     res = landed.resolve(de, section=sec, as_of=REPORT_DATE)
     summary = landed.summarize(landed.compute(res, landed.RULES, [100], 100.0, "sea", incoterms))
@@ -199,6 +199,22 @@ def test_customs_value_does_not_depend_on_the_rule(de, incoterms):
     # and the landed cost is the same: the rules move costs between the parties, not the total
     assert np.allclose(summary["landed"], summary["landed"].iloc[0])
     assert summary.loc[("EXW", 100), "seller_costs"] == pytest.approx(10_000)
+
+
+def test_us_transaction_value_counts_pre_shipment_costs_only_in_the_price(us, incoterms):
+    """19 CFR 152.103(a)(5): an ex-factory (EXW) sale's customs value is the goods alone; FCA adds the export
+    clearance and pre-carriage the seller pays; FOB adds the loading; international freight and insurance never
+    count (19 U.S.C. 1401a(b)(4)(A)). Hand-worked on the round-number section: 100 x USD 100, export clearance 100,
+    pre-carriage 200, origin handling 300, sea freight 1,000."""
+    sec = _section(us, post_border=False, shipment={"rule": "FOB"})
+    on = date(2026, 11, 29)
+    value = {rule: landed.quote(us, section=sec, rule=rule, as_of=on, incoterms=incoterms).summary["customs_value"]
+             for rule in ("EXW", "FCA", "FOB", "CIF", "DDP")}
+    assert value["EXW"] == pytest.approx(10_000)
+    assert value["FCA"] == pytest.approx(10_000 + 100 + 200)
+    assert value["FOB"] == value["CIF"] == value["DDP"] == pytest.approx(10_000 + 100 + 200 + 300)
+    lines = landed.quote(us, section=sec, rule="EXW", as_of=on, incoterms=incoterms).lines.set_index("item")
+    assert not lines.loc[["pre_carriage", "main_to_border", "insurance"], "in_customs_value"].any()
 
 
 def test_ddp_vat_is_a_cost_unless_the_seller_is_registered(de, incoterms):
@@ -519,3 +535,11 @@ def test_workshop_strings_use_full_width_punctuation():
         if key.startswith(("ex_", "pt_", "col_")):
             zh = re.sub(r"\{[^}]*\}", "", texts["zh-TW"])
             assert not re.search(r"[\u4e00-\u9fff][,:;(]|[,:;)][\u4e00-\u9fff]", zh), key
+
+
+def test_the_chapter_shows_what_each_rule_counts(us, de, incoterms):
+    us_table = landed.customs_value_table(us, "en", incoterms).set_index("Item")
+    assert us_table.at["Export clearance", "EXW"] == "–" and us_table.at["Export clearance", "FCA"] == "✓"
+    assert (us_table.loc["Cargo insurance"] == "–").all()
+    de_table = landed.customs_value_table(de, "zh-TW", incoterms)
+    assert (de_table.drop(columns=de_table.columns[0]) == "✓").all().all()   # CIF basis: whoever pays

@@ -19,10 +19,14 @@ whole grid of quantities and rules is computed at once:
 - customs value  CIF basis (EU UCC Art. 70-71, Japan, Mexico, Viet Nam, India): goods + costs up to the border
   (export clearance, pre-carriage, origin handling, main carriage to the border, insurance); carriage after
   the goods enter the customs territory is excluded (UCC Art. 72(a)).
-  FOB basis (US transaction value, 19 U.S.C. 1401a): goods loaded at the port of export; international freight
-  and insurance excluded. Simplification: foreign inland freight is kept in the value (it can be excluded
-  under a through bill of lading, 19 CFR 152.103(a)(5)).
-  The customs value does not depend on the Incoterms rule: the rule decides who pays, not what is dutiable.
+  FOB basis (US transaction value, 19 U.S.C. 1401a): the price actually paid or payable for the goods; the
+  costs before the international shipment (export clearance, foreign inland freight, loading) count only where
+  the seller bears them, i.e. they are in the price (19 CFR 152.103(a)(5)(ii)); under an ex-factory (EXW) sale
+  the buyer's own inland freight is not added (152.103(a)(5)(i)); international freight and insurance never
+  count (1401a(b)(4)(A)).
+  So the rule moves the US value (EXW: goods only; FCA: + export clearance and pre-carriage; FOB and later:
+  + loading at the port); on a CIF basis it moves only through the insurance actually bought (ICC (C) under
+  CIF, (A) otherwise), since costs up to the border count whoever pays them.
 - duty           = customs value x (MFN or, where the rule of origin is met, preferential rate + additional ad
   valorem duties in force on the date) + surcharges levied on the duty (India's social welfare surcharge);
   nil below a de minimis threshold
@@ -57,11 +61,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "data": ("CATEGORIES", "COMPLIANCE_FILE", "INCOTERMS_FILE", "INSURANCE_MINIMUMS", "OWNERS", "PARTIES",
              "RISK_POINTS", "compliance_file", "load_compliance", "load_incoterms", "market_scenarios"),
     "model_duty": ("DutyLine", "Resolved", "duty_rates", "facts_to_verify", "in_force", "origins", "resolve"),
-    "model": ("COMPARE_RULES", "D_RULES", "IN_CUSTOMS_VALUE", "ITEMS", "POST_BORDER", "SEA_RULES", "Quote",
+    "model": ("COMPARE_RULES", "D_RULES", "IN_CUSTOMS_VALUE", "IN_PRICE_ONLY", "ITEMS", "customs_value_mask", "POST_BORDER", "SEA_RULES", "Quote",
               "alternatives", "check_mode", "check_rules", "compute", "ddp_vat", "fta_saving", "grid",
               "payer_matrix", "quote", "summarize"),
     "model_readiness": ("Readiness", "checklist", "market_readiness", "readiness"),
-    "present": ("checklist_table", "duty_table", "incoterms_table", "lines_table", "nobreak", "summary_table",
+    "present": ("checklist_table", "customs_value_table", "duty_table", "incoterms_table", "lines_table", "nobreak", "summary_table",
                 "vat_facts", "verify_table"),
     "texts": ("expired_text", "headline", "saving_text", "talking_points", "verify_text"),
     "charts": ("MATRIX_COLUMNS", "PAYER_COLOR", "RISK_POSITION", "duty_figure", "matrix_figure", "readiness_figure",

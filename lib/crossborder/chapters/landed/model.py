@@ -35,6 +35,25 @@ IN_CUSTOMS_VALUE = {
     "CIF": ("goods", "export_clearance", "pre_carriage", "origin_handling", "main_to_border", "insurance"),
     "FOB": ("goods", "export_clearance", "pre_carriage", "origin_handling"),
 }
+# US transaction value (19 U.S.C. 1401a; 19 CFR 152.103(a)(5)): besides the goods, only the costs before the
+# international shipment that the seller bears, i.e. that are in the price, count; the buyer's own foreign inland
+# freight under an ex-factory (EXW) sale is not added, and international freight and insurance never count.
+IN_PRICE_ONLY = {"FOB": ("export_clearance", "pre_carriage", "origin_handling")}
+
+
+def customs_value_mask(basis: str, payers: np.ndarray) -> np.ndarray:
+    """Which cost items are in the customs value under each rule: bool (rules x ITEMS).
+
+    CIF basis (UCC Art. 70-71 and the like): every cost up to the border, whoever pays it (what the buyer pays
+    itself is added to the price). FOB basis (US): the goods, and the pre-shipment costs only where the seller
+    pays them (they are then in the price paid); the rule therefore moves the US value, not the EU one (which
+    moves only through the insurance actually bought)."""
+    items = np.array(ITEMS)
+    mask = np.broadcast_to(np.isin(items, IN_CUSTOMS_VALUE[basis]), payers.shape).copy()
+    for item in IN_PRICE_ONLY.get(basis, ()):
+        j = ITEMS.index(item)
+        mask[:, j] &= payers[:, j] == "seller"
+    return mask
 POST_BORDER = ("main_beyond_border", "destination_handling", "on_carriage", "unloading")
 
 Quantities = int | Sequence[int] | np.ndarray
@@ -140,8 +159,9 @@ def _arrays(res: Resolved, rules: Sequence[str] | str, quantity: Quantities, uni
     cost_freight = goods + base_items["export_clearance"] + base_items["pre_carriage"] + \
         base_items["origin_handling"] + freight
     amounts[:, :, col["insurance"]] = rk * cost_freight / (1 - rk)
-    basis_items = [col[i] for i in IN_CUSTOMS_VALUE[res.basis]]
-    customs_value = amounts[:, :, basis_items].sum(axis=2)
+    payers = payer_matrix(incoterms, rules).to_numpy()
+    in_cv = customs_value_mask(res.basis, payers)
+    customs_value = (amounts * in_cv[:, None, :]).sum(axis=2)
     if not dom:
         duty_free = (customs_value <= res.de_minimis_duty) if res.de_minimis_duty is not None else False
         duty_main = customs_value * (res.base_rate + res.ad_valorem_extra)
@@ -167,7 +187,6 @@ def _arrays(res: Resolved, rules: Sequence[str] | str, quantity: Quantities, uni
         amounts[:, :, col["duty"]] = duty
         amounts[:, :, col["fees"]] = fees
         amounts[:, :, col["import_vat"]] = vat
-    payers = payer_matrix(incoterms, rules).to_numpy()
     vat_payer = payers[:, col["import_vat"]]
     recover = np.where(vat_payer == "buyer", res.vat_recoverable_by_buyer, res.vat_recoverable_by_seller)
     return rules, q, amounts, payers, recover
@@ -183,14 +202,14 @@ def compute(res: Resolved, rules: Sequence[str] | str, quantity: Quantities, uni
     """
     rules, q, amounts, payers, recover = _arrays(res, rules, quantity, unit_price, mode, incoterms)
     n_r, n_q = len(rules), len(q)
-    in_cv = np.isin(np.array(ITEMS), IN_CUSTOMS_VALUE[res.basis])
+    in_cv = customs_value_mask(res.basis, payers)
     frame = pd.DataFrame({
         "rule": np.repeat(np.array(rules), n_q * len(ITEMS)),
         "quantity": np.tile(np.repeat(q, len(ITEMS)), n_r).astype(int),
         "item": np.tile(np.array(ITEMS), n_r * n_q),
         "amount": amounts.ravel(),
         "payer": np.repeat(payers, n_q, axis=0).ravel(),
-        "in_customs_value": np.tile(in_cv, n_r * n_q),
+        "in_customs_value": np.repeat(in_cv, n_q, axis=0).ravel(),
     })
     frame["recoverable"] = (frame["item"] == "import_vat") & np.repeat(recover, n_q * len(ITEMS))
     frame.attrs.update(currency=res.currency, basis=res.basis, market=res.market, origin=res.origin,
@@ -209,7 +228,7 @@ def _summary(rules: Sequence[str], q: np.ndarray, amounts: np.ndarray, payers: n
     buyer = (amounts * ~seller_mask).sum(axis=2) - recoverable * ~seller_mask[:, :, col["import_vat"]]
     cash_out = amounts.sum(axis=2)
     goods = amounts[:, :, col["goods"]]
-    cv = amounts[:, :, [col[i] for i in IN_CUSTOMS_VALUE[basis]]].sum(axis=2)
+    cv = (amounts * customs_value_mask(basis, payers)[:, None, :]).sum(axis=2)
     index = pd.MultiIndex.from_arrays([np.repeat(np.array(rules), n_q), np.tile(q.astype(int), n_r)],
                                       names=["rule", "quantity"])
     out = pd.DataFrame({

@@ -14,9 +14,10 @@ from crossborder.core.fmt import DASH, money, number, percent, percent_setting
 from crossborder.core.i18n import check_lang, country_name, t
 from crossborder.scenario import Scenario
 
-from .model import Quote
+from .model import IN_CUSTOMS_VALUE, ITEMS, Quote, customs_value_mask, payer_matrix
 from .model_duty import facts_to_verify, in_force, origins
 from .model_readiness import Readiness
+from .section import RULES
 
 
 def nobreak(text: str) -> str:
@@ -161,3 +162,15 @@ def vat_facts(scn: Scenario, lang: str, as_of: date) -> pd.DataFrame:
     ]
     return pd.DataFrame({t("landed.col_item", lang): [t(f"landed.{k}", lang) for k, _ in rows],
                          t("landed.col_value", lang): [v for _, v in rows]})
+
+
+def customs_value_table(scn: Scenario, lang: str, incoterms: pd.DataFrame) -> pd.DataFrame:
+    """What each Incoterms rule counts in this market's customs value: the cost items (rows) by rule (columns),
+    "✓" where the item is dutiable, "–" where it is not (``model.customs_value_mask`` on the payer matrix)."""
+    check_lang(lang)
+    basis = scn.market.customs_value_basis
+    payers = payer_matrix(incoterms, RULES).to_numpy()
+    mask = customs_value_mask(basis, payers)
+    items = [i for i in ITEMS if i in IN_CUSTOMS_VALUE["CIF"]]
+    cols = {r: ["✓" if mask[k, ITEMS.index(i)] else DASH for i in items] for k, r in enumerate(RULES)}
+    return pd.DataFrame({t("landed.col_item", lang): [t(f"landed.item_{i}", lang) for i in items], **cols})
