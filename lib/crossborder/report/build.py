@@ -105,6 +105,8 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     key = hashlib.sha256((cache.code_version() + first).encode()).hexdigest()
     if job.use_cache and pdf_file.exists() and key_file.exists() and key_file.read_text().strip() == key:
         outcome.pdf = pdf_file
+        atomic_write_text(html_file, first)
+        _promote(exec_dir, kept, market_dir, lang)   # this run's audit files, which match the PDF in place
         outcome.seconds = time.perf_counter() - start
         _say(job.code, lang, f"PDF unchanged, reused ({outcome.seconds:.1f} s)")
         return outcome
@@ -121,14 +123,19 @@ def _render_lang(kernel: Kernel, browser: Browser, job: Job, lang: str) -> Outco
     except PrintError as exc:
         outcome.failures.append(f"PDF: {exc}")
     else:
-        # the new PDF is in place: its notebooks replace the previous ones (two renames, then the old is removed)
-        if kept.exists():
-            kept.rename(market_dir / f"executed-{lang}.old")
-        exec_dir.rename(kept)
-        shutil.rmtree(market_dir / f"executed-{lang}.old", ignore_errors=True)
+        _promote(exec_dir, kept, market_dir, lang)
     outcome.seconds = time.perf_counter() - start
     _say(job.code, lang, f"PDF {'written' if outcome.pdf else 'FAILED'} ({outcome.seconds:.1f} s)")
     return outcome
+
+
+def _promote(exec_dir: Path, kept: Path, market_dir: Path, lang: str) -> None:
+    """The PDF in place matches this run: its notebooks replace the previous ones (two renames, then the old
+    folder is removed)."""
+    if kept.exists():
+        kept.rename(market_dir / f"executed-{lang}.old")
+    exec_dir.rename(kept)
+    shutil.rmtree(market_dir / f"executed-{lang}.old", ignore_errors=True)
 
 
 def render_market(job: Job, kernel: Kernel | None = None, browser: Browser | None = None) -> list[Outcome]:

@@ -212,15 +212,17 @@ def chapter_pages(pdf: bytes, titles: list[str]) -> dict[str, int]:
 
     reader = PdfReader(io.BytesIO(pdf))
     found: dict[str, int] = {}
+    # The printer drops the line breaks inside a heading: compare titles without white space.
+    wanted = {"".join(title.split()): title for title in titles}
 
     def walk(items: list) -> None:
         for item in items:
             if isinstance(item, list):
                 walk(item)
                 continue
-            title = str(getattr(item, "title", "")).strip()
-            page = reader.get_destination_page_number(item) if title in titles and title not in found else None
-            if page is not None:
+            title = wanted.get("".join(str(getattr(item, "title", "")).split()))
+            page = reader.get_destination_page_number(item) if title is not None and title not in found else None
+            if title is not None and page is not None:
                 found[title] = page + 1
 
     walk(reader.outline)

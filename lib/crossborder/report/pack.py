@@ -19,6 +19,7 @@ from pathlib import Path
 
 from plotly.offline import get_plotlyjs
 
+from crossborder.core import registry
 from crossborder.core.fileio import atomic_write_bytes, atomic_write_text
 from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import country_name, t
@@ -27,7 +28,6 @@ from crossborder.report.html import CHARTS_JS, CSS_FILE, _env, _plotly_html, csp
 from crossborder.report.pdf import Browser, PrintError
 
 DECISION_ORDER = {"go": 0, "iterate": 1, "stop": 2}
-BUSINESS_CASE = "10_business_case"
 
 
 @dataclass
@@ -46,7 +46,7 @@ def pack_dir(out_root: Path, as_of: date) -> Path:
 
 
 def _decision(out_root: Path, code: str, lang: str) -> dict | None:
-    path = out_root / code / f"executed-{lang}" / f"{BUSINESS_CASE}.decision.json"
+    path = out_root / code / f"executed-{lang}" / f"{registry.by_package('business_case').id}.decision.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
