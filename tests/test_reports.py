@@ -76,9 +76,13 @@ def test_pdf_reads_back(rendered, code, lang, market_name):
     for nb_path in NOTEBOOKS:
         title = chapter_title(nbformat.read(nb_path, as_version=4), lang, nb_path.stem)
         flat_title = "".join(title.split())
-        lines = contents.splitlines()
-        first = next(i for i, line in enumerate(lines) if line.strip() and flat_title.startswith("".join(line.split())[:12]))
-        page = next(int(m.group(1)) for line in lines[first:first + 3] if (m := re.search(r"\s(\d{1,3})\s*$", line)))
+        entries = []                                   # (a contents line's text without spaces, its page number)
+        for line in contents.splitlines():
+            m = re.match(r"^\s*(.*?)\s+(\d{1,3})\s*$", line)
+            text, number = (m.group(1), int(m.group(2))) if m else (line, None)
+            entries.append(("".join(text.split()), number))
+        first = next(i for i, (text, _) in enumerate(entries) if text and flat_title.startswith(text[:12]))
+        page = next(n for _, n in entries[first:first + 3] if n)   # a wrapped title: the number is on its first lines
         assert "".join(title.split()) in "".join(pages[page - 1].split()), (title, page)
     facts_title = "採用之事實" if lang == "zh-TW" else "Facts used"
     assert any(facts_title in p for p in pages[-4:])  # the facts used close the report
