@@ -23,7 +23,7 @@ def _render(n: int, plants: str):
 
 def _panel():
     controls = {"n": widgets.IntSlider(value=2, min=1, max=6), "plants": widgets.Text(value="VN")}
-    save = lambda v: scenario.save_overlay("DE", "exporter", {"origin_plants": ["TW", v["plants"]]})  # noqa: E731
+    save = lambda v: scenario.save_overlay("DE", "exporter", {"origin_plants": ["VN", v["plants"]]})  # noqa: E731
     return ControlPanel(controls, _render, lang="en", save=save)
 
 
@@ -55,11 +55,11 @@ def test_save_writes_a_validated_overlay(user_folder):
     panel.controls["plants"].value = "JP"
     path = panel.save()
     assert path == user_folder / "scenarios" / "DE.yaml"
-    assert yaml.safe_load(path.read_text())["exporter"]["origin_plants"] == ["TW", "JP"]
-    assert scenario.load("DE").exporter.origin_plants == ["TW", "JP"]
+    assert yaml.safe_load(path.read_text())["exporter"]["origin_plants"] == ["VN", "JP"]
+    assert scenario.load("DE").exporter.origin_plants == ["VN", "JP"]
     panel.controls["plants"].value = "XX"  # renders fine, but the scenario rejects it: nothing written
     assert panel.save() is None and "origin_plants" in panel.status.value
-    assert scenario.load("DE").exporter.origin_plants == ["TW", "JP"]
+    assert scenario.load("DE").exporter.origin_plants == ["VN", "JP"]
 
 
 def test_update_in_place_replaces_traces_of_another_type():

@@ -101,7 +101,7 @@ def _section(scn, **over) -> landed.Landed:
         "vat_base_includes_post_border_costs": over.pop("post_border", True),
         "seller_registered_for_vat": over.pop("seller_registered", False),
         "insure_when_not_obliged": True,
-        "shipment": {"rule": "CIF", "mode": "sea", "origin": "TW", "quantity": 100, "unit_price": 100,
+        "shipment": {"rule": "CIF", "mode": "sea", "quantity": 100, "unit_price": 100,
                      "shipments_per_year": 12, "fta_origin_met": False, "stress_extra_duty": 0.0, **over.pop("shipment", {})},
         "costs": {
             "export_clearance": {"fixed": 100}, "pre_carriage": {"fixed": 200},
@@ -353,9 +353,9 @@ def test_six_markets_differ_where_it_matters():
     for code in ["DE", "US", "JP", "VN", "MX", "IN"]:
         scn = scenario.load(code)
         sec, m = scn.landed, scn.market
-        duty = facts.duty(code, sec.shipment.origin, REPORT_DATE)
+        duty = facts.duty(code, scn.exporter.origin, REPORT_DATE)
         keys.add((m.customs_value_basis, facts.import_vat(code, REPORT_DATE).rate, duty.mfn.rate, sec.shipment.rule,
-                  len(sec.fees), sec.shipment.origin))
+                  len(sec.fees), scn.exporter.origin))
         assert duty.mfn.source and duty.mfn.as_of and sec.de_minimis.as_of
     assert len(keys) == 6
     assert scenario.load("US").market.customs_value_basis == "FOB"
@@ -363,8 +363,8 @@ def test_six_markets_differ_where_it_matters():
 
 def test_bad_scenario_values_fail_with_the_key(tmp_path, monkeypatch):
     monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
-    with pytest.raises(InputError, match=r"key 'landed\.shipment\.origin': expected one of the exporter's plants \(TW, VN\), found 'JP'"):
-        scenario.save_overlay("DE", "landed", {"shipment": {"origin": "JP"}})
+    with pytest.raises(InputError, match=r"exporter.*origin: expected one of the origin plants \(TW, VN\), found 'JP'"):
+        scenario.save_overlay("DE", "exporter", {"origin": "JP"})
     with pytest.raises(InputError, match=r"key 'landed\.costs\.insured_share'"):
         scenario.save_overlay("DE", "landed", {"costs": {"insured_share": 1.0}})
     assert not (tmp_path / "scenarios" / "DE.yaml").exists()
@@ -434,6 +434,7 @@ def test_each_control_recomputes_the_figures_in_place(de, incoterms):
     changed("mode", "air", "waterfall")                          # FCA works for any mode
     changed("rule", "CIP", "waterfall")
     changed("quantity", 500, "waterfall")
+    changed("origin", "TW", "duty")        # DE is supplied from the VN plant; switch to TW
     changed("origin", "VN", "duty")
     changed("fta", True, "waterfall")                            # EVFTA applies to Viet Nam-made screws
     # a combination the rules forbid is reported, and the charts stay as they were
@@ -447,13 +448,14 @@ def test_saving_the_panel_writes_a_valid_overlay(tmp_path, monkeypatch, incoterm
     panel = landed.panel(scenario.load("DE"), "zh-TW", as_of=REPORT_DATE, incoterms=incoterms)
     panel.controls["rule"].value = "DAP"
     panel.controls["quantity"].value = 350
-    panel.controls["origin"].value = "VN"
+    panel.controls["origin"].value = "TW"
+    panel.controls["origin"].value = "VN"                        # back to DE's own plant: the EVFTA preference
     panel.controls["fta"].value = True
     path = panel.save()
     assert path == tmp_path / "scenarios" / "DE.yaml"
     saved = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert saved["landed"]["shipment"] == {"rule": "DAP", "mode": "sea", "quantity": 350, "origin": "VN",
-                                           "fta_origin_met": True}
+    assert saved["landed"]["shipment"] == {"rule": "DAP", "mode": "sea", "quantity": 350, "fta_origin_met": True}
+    assert saved["exporter"] == {"origin": "VN"}                  # the market's one origin, for every chapter
     again = scenario.load("DE")
     assert again.has_user_overlay and again.landed.shipment.rule == "DAP"
     assert again.landed.shipment.unit_price == 380          # the rest of the section still comes from the shipped file

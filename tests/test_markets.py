@@ -468,7 +468,7 @@ def test_scenario_section_validation(home):
 
 def test_example_markets_differ_where_it_matters():
     loaded = {c: scenario.load(c).markets for c in EXAMPLES}
-    assert {s.origin for s in loaded.values()} == {"TW", "VN", "best"}
+    assert {scenario.load(c).exporter.origin for c in EXAMPLES} == {"TW", "VN"}   # one origin per market, every chapter
     assert all(s.pilot_results is not None for s in loaded.values())
     assert loaded["JP"].pmf.thresholds["samples_passed"].go > loaded["DE"].pmf.thresholds["samples_passed"].go
     _, card, _ = mk.scorecard(EXAMPLES, "en")
@@ -638,11 +638,16 @@ def test_save_writes_a_valid_overlay(home, data):
     panel = mk.panel(scn, "zh-TW", data=data, top=5)
     panel.controls["w_demand"].value = 0.5
     panel.controls["method"].value = "weighted_sum"
-    panel.controls["origin"].value = "best"
+    panel.controls["origin"].value = "best"            # a comparison, not a plant: the market's origin stays
     path = panel.save()
     assert path == home / "scenarios" / "MX.yaml" and path.exists()
-    saved = yaml.safe_load(path.read_text(encoding="utf-8"))["markets"]
-    assert saved["method"] == "weighted_sum" and saved["weights"]["demand"] == 0.5 and saved["origin"] == "best"
+    overlay = yaml.safe_load(path.read_text(encoding="utf-8"))
+    saved = overlay["markets"]
+    assert saved["method"] == "weighted_sum" and saved["weights"]["demand"] == 0.5 and "origin" not in saved
+    assert "exporter" not in overlay
+    panel.controls["origin"].value = "TW"
+    panel.save()
+    assert scenario.load("MX").exporter.origin == "TW"                     # a plant: the one origin, every chapter
     again = scenario.load("MX")
     assert again.has_user_overlay and again.markets.method == "weighted_sum"
     assert again.markets.weights["demand"] == 0.5

@@ -73,7 +73,7 @@ def test_lowercase_code_is_normalised():
 
 
 def test_overlay_is_layered_over_shipped_values(user_folder):
-    _overlay(user_folder, "JP", "exporter:\n  origin_plants: [VN]\nlanded:\n  shipment:\n    origin: VN\n")
+    _overlay(user_folder, "JP", "exporter:\n  origin_plants: [VN]\n  origin: VN\n")
     s = scenario.load("JP")
     assert s.exporter.origin_plants == ["VN"]
     assert s.exporter.hs_code == "8483.40"  # from the shared defaults
@@ -90,7 +90,7 @@ def test_user_added_market(user_folder):
 
 def test_save_overlay_validates_then_writes_atomically(user_folder):
     shipped = {p: p.read_bytes() for p in SCENARIO_DIR.glob("*.yaml")}
-    path = scenario.save_sections("DE", {"exporter": {"origin_plants": ["VN"]}, "landed": {"shipment": {"origin": "VN"}}})
+    path = scenario.save_sections("DE", {"exporter": {"origin_plants": ["VN"], "origin": "VN"}})
     assert path == user_folder / "scenarios" / "DE.yaml"
     assert scenario.load("DE").exporter.origin_plants == ["VN"]
     before = path.read_bytes()
@@ -114,7 +114,7 @@ def test_missing_defaults_file_is_named(monkeypatch, tmp_path):
 
 
 def test_save_sections_writes_several_sections_in_one_validated_write(user_folder):
-    path = scenario.save_sections("JP", {"exporter": {"origin_plants": ["VN"]}, "landed": {"shipment": {"origin": "VN"}}, "rates": {"pairs": {"TWD/JPY": {"volatility_annual": 0.11}}}})
+    path = scenario.save_sections("JP", {"exporter": {"origin_plants": ["VN"], "origin": "VN"}, "rates": {"pairs": {"TWD/JPY": {"volatility_annual": 0.11}}}})
     s = scenario.load("JP")
     assert s.exporter.origin_plants == ["VN"] and s.rates.pairs["TWD/JPY"].volatility_annual == 0.11
     before = path.read_bytes()
@@ -124,10 +124,10 @@ def test_save_sections_writes_several_sections_in_one_validated_write(user_folde
 
 
 def test_sections_are_checked_against_each_other(user_folder):
-    """The default shipment of chapter 06 must come from one of the exporter's plants (a cross-section check)."""
-    with pytest.raises(InputError, match=r"key 'landed\.shipment\.origin': expected one of the exporter's plants \(VN\), found 'TW'"):
-        scenario.save_overlay("DE", "exporter", {"origin_plants": ["VN"]})
-    assert not (user_folder / "scenarios" / "DE.yaml").exists()
+    """The market's one origin must be one of the exporter's plants."""
+    with pytest.raises(InputError, match=r"exporter.*origin: expected one of the origin plants \(VN\), found 'TW'"):
+        scenario.save_overlay("JP", "exporter", {"origin_plants": ["VN"]})   # JP is supplied from TW
+    assert not (user_folder / "scenarios" / "JP.yaml").exists()
 
 
 def test_overlay_changes_list_every_key_the_user_changed(user_folder):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from crossborder.core.schema import Model, Text, _country, _currency
 
@@ -37,10 +37,17 @@ class Exporter(Model):
     product: Text                               # the product family being exported
     hs_code: str = Field(pattern=r"^\d{4}\.\d{2}(\.\d{2,4})?$")  # HS 6-digit (national digits optional)
     origin_plants: list[str] = Field(min_length=1)  # where the goods can be made (origin follows the plant)
+    origin: str                                 # the plant this market is supplied from: the one origin of its goods
     holiday_country: str = "TW"                 # whose public holidays count for working days
 
     _check_country = field_validator("country", "holiday_country")(_country)
     _check_currency = field_validator("home_currency")(_currency)
+
+    @model_validator(mode="after")
+    def _origin_is_a_plant(self) -> Exporter:
+        if self.origin not in self.origin_plants:
+            raise ValueError(f"origin: expected one of the origin plants ({', '.join(self.origin_plants)}), found {self.origin!r}")
+        return self
 
     @field_validator("origin_plants")
     @classmethod

@@ -39,7 +39,7 @@ def panel(scn: Scenario, lang: str, as_of: date | None = None, incoterms: pd.Dat
                                       options=[(t(f"landed.mode_{m}", lang), m) for m in MODES]),
         "quantity": widgets.BoundedIntText(description=t("landed.ctl_quantity", lang), value=sh.quantity, min=1,
                                            max=1_000_000, step=10),
-        "origin": widgets.Dropdown(description=t("landed.ctl_origin", lang), value=sh.origin,
+        "origin": widgets.Dropdown(description=t("landed.ctl_origin", lang), value=scn.exporter.origin,
                                    options=[(country_name(o, lang), o) for o in plants]),
         "fta": widgets.Checkbox(description=t("landed.ctl_fta", lang), value=sh.fta_origin_met, indent=False),
     }
@@ -59,8 +59,9 @@ def panel(scn: Scenario, lang: str, as_of: date | None = None, incoterms: pd.Dat
         }
 
     def save(values: dict[str, Any]) -> Path:
-        return scenario_mod.save_overlay(scn.code, "landed", {"shipment": {
-            "rule": values["rule"], "mode": values["mode"], "quantity": int(values["quantity"]),
-            "origin": values["origin"], "fta_origin_met": bool(values["fta"])}})
+        return scenario_mod.save_sections(scn.code, {
+            "landed": {"shipment": {"rule": values["rule"], "mode": values["mode"], "quantity": int(values["quantity"]),
+                                    "fta_origin_met": bool(values["fta"])}},
+            "exporter": {"origin": values["origin"]}})   # the market's one origin, for every chapter
 
     return ControlPanel(controls, render, lang=lang, save=save)

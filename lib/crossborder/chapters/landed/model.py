@@ -317,7 +317,7 @@ def fta_saving(scn: Scenario, *, rule: str | None = None, mode: str | None = Non
     ``applies`` and ``reason`` (``"no_preference"``, ``"rule_not_met"``, ``"domestic"`` or ``"applied"``).
     """
     sec = section or scn.landed
-    origin = (origin or sec.shipment.origin).upper()
+    origin = (origin or scn.exporter.origin).upper()
     fta = sec.shipment.fta_origin_met if fta is None else fta
     kwargs = dict(rule=rule, mode=mode, quantity=quantity, origin=origin, as_of=as_of, section=sec,
                   incoterms=incoterms)

@@ -76,7 +76,7 @@ def resolve(scn: Scenario, *, origin: str | None = None, fta: bool | None = None
     """
     sec = section or scn.landed
     market = scn.market
-    origin = (origin or sec.shipment.origin).upper()
+    origin = (origin or scn.exporter.origin).upper()
     plants = list(scn.exporter.origin_plants)
     if origin not in plants:
         raise InputError(f"origin: expected one of the exporter's plants {', '.join(plants)}, found {origin!r}")

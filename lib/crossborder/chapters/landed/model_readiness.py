@@ -140,5 +140,5 @@ def readiness(items: pd.DataFrame) -> Readiness:
 def market_readiness(scn: Scenario, compliance: pd.DataFrame, origin: str | None = None) -> Readiness:
     """:func:`readiness` of the market's checklist for goods of ``origin`` (default: the shipment's origin),
     with the scenario's ``landed.compliance_status`` applied."""
-    origin = origin or scn.landed.shipment.origin
+    origin = origin or scn.exporter.origin
     return readiness(checklist(compliance, scn.code, origin, dict(scn.landed.compliance_status)))

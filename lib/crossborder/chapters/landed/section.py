@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from crossborder.core import schema
 from crossborder.core.schema import Model, Text
 
 # Vocabularies the section validates against (the other modules import them from here).
@@ -99,14 +98,12 @@ class Shipment(Model):
 
     rule: Literal["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"] = "FCA"
     mode: Literal["sea", "air"]
-    origin: str
     quantity: int = Field(ge=1, le=1_000_000)
     unit_price: float = Field(gt=0)          # ex-works price per unit, market currency
     fta_origin_met: bool                     # the agreement's rule of origin is marked as met (and documented)
     shipments_per_year: int = Field(ge=0, le=1000)
     stress_extra_duty: float = Field(ge=0, le=2)  # what-if: extra ad valorem duty
 
-    _check_origin = field_validator("origin")(schema._country)
 
 
 class Landed(Model):
@@ -125,10 +122,4 @@ class Landed(Model):
     costs: Costs
     compliance_status: dict[str, Literal["done", "in_progress", "not_started", "blocked", "not_applicable"]] = {}
 
-    def cross_check(self, sections: dict[str, Model]) -> list[tuple[str, str, object]]:
-        """The default shipment's origin must be one of the exporter's plants."""
-        plants = list(getattr(sections.get("exporter"), "origin_plants", []))
-        if plants and self.shipment.origin not in plants:
-            return [("shipment.origin", f"one of the exporter's plants ({', '.join(plants)})", self.shipment.origin)]
-        return []
 

@@ -74,9 +74,12 @@ def panel(scn: Scenario, lang: str, data: Data, *, top: int) -> ControlPanel:
 
     def save(values: dict) -> Path:
         s = settings(values)
-        return scenario.save_overlay(scn.code, "markets", {
+        changes: dict[str, dict] = {"markets": {
             "method": s.method, "normalization": s.normalization, "weighting": s.weighting,
-            "weights": {c: round(v, 4) for c, v in s.weights.items()}, "origin": s.origin,
-            "smaa": {"mode": s.mode, "concentration": s.concentration}})
+            "weights": {c: round(v, 4) for c, v in s.weights.items()},
+            "smaa": {"mode": s.mode, "concentration": s.concentration}}}
+        if s.origin != "best":          # the plant is the market's one origin, for every chapter
+            changes["exporter"] = {"origin": s.origin}
+        return scenario.save_sections(scn.code, changes)
 
     return ControlPanel(controls, render, lang=lang, save=save)

@@ -312,9 +312,10 @@ class Settings:
     override: tuple[str, ...] = ()
 
     @classmethod
-    def from_scenario(cls, section: MarketSelection) -> Settings:
+    def from_scenario(cls, section: MarketSelection, origin: str) -> Settings:
+        """``origin``: the exporter's plant for the market (``exporter.origin``), or "best" for a comparison."""
         s = section
-        return cls(s.method, s.normalization, s.weighting, dict(s.weights), dict(s.ahp), s.origin,
+        return cls(s.method, s.normalization, s.weighting, dict(s.weights), dict(s.ahp), origin,
                    s.additional_duties, s.smaa.samples, s.smaa.mode, s.smaa.concentration, s.smaa.seed,
                    s.pilot.size, tuple(s.pilot.override))
 
@@ -391,4 +392,4 @@ def analyse(data: Data, settings: Settings, plants: list[str], lang: str = "en")
 
 def settings_of(scn: Scenario) -> Settings:
     """The analysis settings of a market's scenario (section ``markets``)."""
-    return Settings.from_scenario(scn.markets)
+    return Settings.from_scenario(scn.markets, scn.exporter.origin)

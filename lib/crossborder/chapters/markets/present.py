@@ -261,7 +261,8 @@ def headline_points(a: Analysis, data: Data, scn: Scenario, lang: str) -> list[s
         card = own_scorecard(scn, lang)
         call = (t("markets.point_call", lang, call=t(f"markets.call_{card.at[code, 'call']}", lang))
                 if code in card.index else "")
-        key = ("markets.point_duty_additional" if tr["additional"] > 0 else
+        key = ("markets.point_duty_domestic" if tr["regime"] == "domestic" else
+               "markets.point_duty_additional" if tr["additional"] > 0 else
                "markets.point_duty_zero" if round(float(tr["duty"]), 1) == 0 else "markets.point_duty")
         said.append(t(key, lang, market=name, origin=country_name(tr["origin"], lang), duty=tr["duty"],
                       rate=tr["rate"], additional=tr["additional"], regime=tr["regime"], call=call))

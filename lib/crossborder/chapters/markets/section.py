@@ -178,7 +178,6 @@ class MarketSelection(Model):
     weighting: Literal["direct", "entropy", "critic", "ahp"]
     weights: dict[str, float]                    # direct weights; an empty mapping means data/criteria.csv
     ahp: dict[str, float | str]                  # "a/b": how many times a matters more than b (1/9 .. 9)
-    origin: str                                  # a plant in exporter.origin_plants, or "best"
     additional_duties: bool                      # count extraordinary duties (e.g. US reciprocal tariffs)
     smaa: Smaa
     pilot: Pilot
@@ -208,12 +207,6 @@ class MarketSelection(Model):
                 raise ValueError(str(exc).removeprefix("ahp: ")) from None
         return value
 
-    @field_validator("origin")
-    @classmethod
-    def _origin(cls, value: str) -> str:
-        if value != "best" and not re.fullmatch(r"[A-Z]{2}", value):
-            raise ValueError("a plant's ISO country code such as TW, or 'best'")
-        return value
 
 
 __all__ = ["MarketSelection", "PilotResults", "PmfRules", "Pilot", "Smaa", "Threshold"]
