@@ -72,7 +72,9 @@ def test_the_apps_get_a_copy_of_the_owners_folder_and_saving_is_off(tmp_path, mo
     assert "crossborder.serve.kernel" in spec
     assert "{{ message }}" in (folder / "jupyter" / "voila" / "templates" / "lab" / "503.html").read_text(encoding="utf-8")
     env = run.voila_env(opts, folder, "tok")
-    assert env["JUPYTER_TOKEN"] == "tok" and "JUPYTER_CONFIG_DIR" not in env
+    assert "JUPYTER_TOKEN" not in env and "JUPYTER_CONFIG_DIR" not in env
+    token_file = Path(env["JUPYTER_TOKEN_FILE"])
+    assert token_file.read_text(encoding="ascii") == "tok" and token_file.stat().st_mode & 0o077 == 0
     assert env["CROSSBORDER_HOME"] == str(folder / "home") != str(owner)
     assert env["CROSSBORDER_APP_SAVE"] == "0" and "CROSSBORDER_APP_SESSIONS" not in env
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(LIB)
@@ -201,7 +203,9 @@ def test_server_needs_the_token_caps_apps_and_stops_with_every_kernel(tmp_path):
         limits = Path(f"/proc/{kernels[0].pid}/limits").read_text()
         assert re.search(r"Max address space\s+2147483648\s+2147483648", limits), limits
         env = kernels[0].environ()
-        assert "JUPYTER_TOKEN" not in env and env["CROSSBORDER_APP_SAVE"] == "0"
+        assert token not in " ".join(f"{k}={v}" for k, v in env.items()) and env["CROSSBORDER_APP_SAVE"] == "0"
+        assert token not in " ".join(p.cmdline()[-1] for p in tree)  # nor on any command line
+        assert not list((tmp_path / "reports").rglob("token"))  # the token file is gone once Voilà has read it
         assert env["CROSSBORDER_HOME"].startswith(str(tmp_path / "reports" / "workshop" / "serve"))
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0

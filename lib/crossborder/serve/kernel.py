@@ -55,6 +55,7 @@ def session_home(argv: list[str]) -> Path | None:
 
 def main(argv: list[str]) -> None:
     os.environ.pop("JUPYTER_TOKEN", None)
+    os.environ.pop("JUPYTER_TOKEN_FILE", None)
     limit_memory(int(os.environ.get("CROSSBORDER_KERNEL_MEMORY_MB", "0") or 0))
     die_with_parent()
     home = session_home(argv)

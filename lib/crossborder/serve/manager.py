@@ -6,6 +6,8 @@ idle kernels are culled by jupyter_server's own culler (``--MappingKernelManager
 
 from __future__ import annotations
 
+import re
+
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from traitlets import Integer
@@ -15,6 +17,9 @@ FULL_MESSAGE = ("The workshop server is full: {n} apps are open, the most it run
                 "工作坊伺服器已滿（同時最多 {n} 個應用）：請關閉不用的分頁，或稍候幾分鐘（閒置的應用會被關閉）後重新載入本頁。")
 
 
+_TOKEN = re.compile(r"(^|[?&])token=[^&\s]*")
+
+
 class CappedKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(20, config=True, help="Most kernels running at once; a page load beyond gets a 503 page.")
 
@@ -22,4 +27,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if kwargs.get("kernel_id") is None and len(self.list_kernel_ids()) >= self.max_kernels:
             self.log.warning("kernel cap reached (%d): refusing a new kernel", self.max_kernels)
             raise web.HTTPError(503, FULL_MESSAGE.format(n=self.max_kernels), reason="Workshop server full")
+        env = kwargs.get("env")
+        if env:  # Voilà hands the request's query string, token included, to the kernel's environment
+            kwargs["env"] = {k: _TOKEN.sub(r"\1token=hidden", v) if isinstance(v, str) else v for k, v in env.items()}
         return await super().start_kernel(*args, **kwargs)

@@ -127,7 +127,9 @@ def _voila_static() -> Path:
 def voila_env(opts: ServeOptions, folder: Path, token: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_")}
     env.update({
-        "JUPYTER_TOKEN": token,
+        # the token in a file only the owner can read (not the command line nor the environment, which every kernel
+        # inherits); jupyter_server reads $JUPYTER_TOKEN_FILE once at start, and serve() deletes it then
+        "JUPYTER_TOKEN_FILE": str(_token_file(folder, token)),
         "JUPYTER_PATH": str(folder / "jupyter"),  # our kernel spec first
         "PYTHONPATH": os.pathsep.join([str(LIB_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]),
         "CROSSBORDER_HOME": str(folder / "home"),
@@ -140,6 +142,24 @@ def voila_env(opts: ServeOptions, folder: Path, token: str) -> dict[str, str]:
     else:
         env.pop("CROSSBORDER_APP_SESSIONS", None)
     return env
+
+
+def _token_file(folder: Path, token: str) -> Path:
+    path = folder / "token"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token)
+    return path
+
+
+def _wait_listening(proc: subprocess.Popen, port: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
 
 
 def app_url(opts: ServeOptions, token: str) -> str:
@@ -231,12 +251,15 @@ def serve(opts: ServeOptions, out=sys.stderr) -> int:
         proc = subprocess.Popen(voila_command(opts), env=voila_env(opts, folder, token), cwd=PROJ_ROOT,
                                 start_new_session=True, preexec_fn=_server_limits(opts.server_memory_mb),
                                 stdin=subprocess.DEVNULL)
+        _wait_listening(proc, port)
+        (folder / "token").unlink(missing_ok=True)
         return proc.wait()
     except (KeyboardInterrupt, _Stop):
         return 0
     finally:
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # a second Ctrl-C must not cut the clean-up short
             signal.signal(sig, signal.SIG_IGN)
+        (folder / "token").unlink(missing_ok=True)
         if proc is not None:
             stop_tree(proc)
         signal.signal(signal.SIGINT, signal.default_int_handler)
