@@ -208,21 +208,17 @@ def cmd_workshop_build(args: argparse.Namespace) -> int:
 
 
 def cmd_workshop_serve(args: argparse.Namespace) -> int:
-    import subprocess
-
-    from crossborder import workshop
+    from crossborder.serve import run
 
     notebook = None
     if args.chapter:
         from crossborder.core import registry
 
         notebook = registry.select([args.chapter], "chapter")[0].notebook
-    port = args.port or workshop.free_port()
-    print(f"Serving the workbook as apps on http://127.0.0.1:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
-    try:
-        return subprocess.call(workshop.serve_command(port, notebook))
-    except KeyboardInterrupt:
-        return 0
+    opts = run.ServeOptions(port=args.port, notebook=notebook, public=args.public, allow_save=args.allow_save,
+                            max_kernels=args.max_apps, idle_minutes=args.idle_minutes,
+                            kernel_memory_mb=args.kernel_memory_mb)
+    return run.serve(opts)
 
 
 def cmd_workshop_slides(args: argparse.Namespace) -> int:
@@ -244,9 +240,16 @@ def _add_workshop(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--lang", default=DEFAULT_LANG, help="comma-separated: zh-TW, en (default zh-TW)")
     build.add_argument("--teacher", action="store_true", help="also write the teacher's pack, with solutions")
     build.set_defaults(func=cmd_workshop_build)
-    serve = wsub.add_parser("serve", help="serve the chapters as apps with Voilà on localhost (code hidden)")
+    serve = wsub.add_parser("serve", help="serve the chapters as apps with Voilà (token, localhost, bounded; code hidden)")
     serve.add_argument("chapter", nargs="?", help="one chapter, e.g. 08 (default: a page listing all)")
-    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("--public", action="store_true",
+                       help="listen on every network interface (default: 127.0.0.1 only); the token is still needed")
+    serve.add_argument("--allow-save", action="store_true",
+                       help="show 'save scenario' in the apps; each app saves into its own session folder of the run")
+    serve.add_argument("--max-apps", type=int, default=20, help="most apps (kernels) open at once (default 20)")
+    serve.add_argument("--idle-minutes", type=int, default=20, help="close an app idle this long (default 20)")
+    serve.add_argument("--kernel-memory-mb", type=int, default=2048, help="memory cap of each app (default 2048)")
     serve.set_defaults(func=cmd_workshop_serve)
     slides = wsub.add_parser("slides", help="a PowerPoint deck per market and language in reports/workshop/slides/")
     slides.add_argument("markets", nargs="+", metavar="MARKET")

@@ -3,7 +3,7 @@
 - ``build_pack(lang, teacher)``: a self-contained copy of the workbook for participants under
   ``reports/workshop/``: the notebooks in one language with outputs cleared (the student pack also without the
   cells tagged ``solution``), the package, the shipped data and scenarios, and a short README; also as a zip.
-- ``serve_command(...)``: Voilà serving the chapters as apps (controls and charts, code hidden) on localhost.
+- the app view (Voilà serving the chapters as apps for a class, safely) lives in ``crossborder.serve``.
 - ``build_slides(code, lang)``: a PowerPoint deck: a title slide, then per chapter its key message, its main
   chart as an image (plotly static export through kaleido, which drives Debian's Chromium) and its talking
   points, with the market's numbers (the chapters are executed for the market first).
@@ -17,9 +17,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import warnings
 import zipfile
@@ -124,23 +122,6 @@ def build_pack(lang: str, teacher: bool = False, out_dir: Path | None = None) ->
     zip_path = out_dir / f"{name}.zip"
     atomic_write_bytes(zip_path, buffer.getvalue())
     return final, zip_path
-
-
-# --------------------------------------------------------------------------------------------- app view
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_command(port: int, notebook: str | None = None) -> list[str]:
-    """The Voilà command serving the chapters as apps on localhost only, code hidden."""
-    target = str(notebooks_dir() / notebook) if notebook else str(notebooks_dir())
-    return [sys.executable, "-m", "voila", target, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--strip_sources=True", "--theme=light",
-            # the app view shows controls and charts, not the workshop exercises and their solutions
-            f'--TagRemovePreprocessor.remove_cell_tags={{"{tags.SOLUTION}", "{tags.EXERCISE}"}}']
 
 
 # ------------------------------------------------------------------------------------------------ slides

@@ -14,6 +14,7 @@ and read ``panel.figures``.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,8 @@ class ControlPanel:
         self.controls = dict(controls)
         self.render = render
         self.lang = lang
-        self._save = save
+        # the workshop server (``crossborder workshop serve``) turns saving off unless the consultant allows it
+        self._save = save if os.environ.get("CROSSBORDER_APP_SAVE", "1") != "0" else None
         self.status = widgets.HTML()
         self.last_error: str | None = None
         self._columns = columns
