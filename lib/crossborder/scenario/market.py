@@ -32,13 +32,13 @@ class Exporter(Model):
     """The exporting company the workbook plans for (shared defaults; a market may override)."""
 
     name: Text
-    country: str = "TW"
-    home_currency: str = "TWD"
+    country: str
+    home_currency: str
     product: Text                               # the product family being exported
     hs_code: str = Field(pattern=r"^\d{4}\.\d{2}(\.\d{2,4})?$")  # HS 6-digit (national digits optional)
     origin_plants: list[str] = Field(min_length=1)  # where the goods can be made (origin follows the plant)
     origin: str                                 # the plant this market is supplied from: the one origin of its goods
-    holiday_country: str = "TW"                 # whose public holidays count for working days
+    holiday_country: str                        # whose public holidays count for working days
 
     _check_country = field_validator("country", "holiday_country")(_country)
     _check_currency = field_validator("home_currency")(_currency)
@@ -58,5 +58,5 @@ class Exporter(Model):
 class Meta(Model):
     """What the scenario is: an example shipped with the workbook, or the user's own."""
 
-    example: bool = True
+    example: bool
     note: Text | None = None
