@@ -22,6 +22,7 @@ from crossborder.excel import book as xl
 from crossborder.excel import scenario_book
 from crossborder.notebook import tags
 from crossborder.notebook.chapter import TABLE_MIME
+
 _DECISION_NUMBERS = (("npv_p10", "money"), ("npv_p50", "money"), ("npv_p90", "money"), ("p_npv_pos", "percent"))
 
 

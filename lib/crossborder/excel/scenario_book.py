@@ -285,13 +285,13 @@ def read_values(code: str, path: Path) -> tuple[dict[str, Any], dict[str, str]]:
             if key is None or str(key).strip() == "":
                 continue
             dotted = f"{ws.title}.{str(key).strip()}"
-            where = f"{where_file}, sheet {brief_repr(ws.title)}, cell C{i} (key {dotted})"
+            where = f"{where_file}, sheet {brief_repr(ws.title)}, cell B{i} (key {dotted})"
             if dotted not in in_force and dotted not in shipped:
-                raise InputError(f"{where_file}, sheet {brief_repr(ws.title)}, cell B{i}: expected a key of section "
+                raise InputError(f"{where_file}, sheet {brief_repr(ws.title)}, cell A{i}: expected a key of section "
                                  f"{ws.title}, found {brief_repr(key)}")
             reference = shipped.get(dotted, in_force.get(dotted))
             values[dotted] = _parse(cell, reference, where)
-            cells[dotted] = f"{where_file}, sheet {brief_repr(ws.title)}, cell C{i}"
+            cells[dotted] = f"{where_file}, sheet {brief_repr(ws.title)}, cell B{i}"
     if not values:
         raise InputError(f"{where_file}: expected sheets named after scenario sections ({', '.join(scenario.SECTIONS)}), "
                          f"found {', '.join(wb.sheetnames)}")
