@@ -60,8 +60,29 @@ def number_format(kind: str, currency: str | None = None, digits: int | None = N
     return "#,##0" + _decimals(digits)
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> None:
-    """Write one cell: numbers as numbers, dates as dates (with a date format), the rest as text."""
+_NUMERIC_TEXT = re.compile(r"^([−+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)$")
+
+
+def numeric_text(text: str) -> tuple[float, str] | None:
+    """A plain number shown as text ("34.07", "1,250", "−3.5%") as (number, Excel format); None otherwise
+    (identifiers with leading zeros such as "007" stay text)."""
+    m = _NUMERIC_TEXT.match(text.replace("\u00a0", "").strip())
+    if not m:
+        return None
+    sign, whole, frac, pct = m.groups()
+    if len(whole) > 1 and whole.startswith("0"):
+        return None
+    value = float(whole.replace(",", "") + ("." + frac if frac else ""))
+    value = -value if sign in ("−", "-") else value
+    decimals = "." + "0" * len(frac) if frac else ""
+    if pct:
+        return value / 100, "0" + decimals + "%"
+    return value, ("#,##0" if "," in whole else "0") + decimals
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, numbers_in_text: bool = False) -> None:
+    """Write one cell: numbers as numbers, dates as dates (with a date format), the rest as text; with
+    ``numbers_in_text`` a text that is only a number (a report table's "34.07") is written as that number."""
     if isinstance(value, dict) and "kind" in value and "value" in value:       # a figure from a shown table
         kind = value["kind"]
         number = value["value"] * 100 if kind == "points" else value["value"]
@@ -72,6 +93,8 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -
         return
     if isinstance(value, dict) and "date" in value:
         value = date.fromisoformat(value["date"])
+    if numbers_in_text and isinstance(value, str) and (parsed := numeric_text(value)) is not None:   # never a number stored as text
+        value, fmt = parsed
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, (date, datetime)):
         cell.number_format = fmt or DATE_FORMAT
@@ -94,7 +117,7 @@ def display_width(value: Any) -> int:
 
 
 def write_table(ws: Worksheet, header: list[str], rows: list[list[Any]], *, start_row: int = 1,
-                formats: dict[int, str] | None = None, freeze: bool = True) -> int:
+                formats: dict[int, str] | None = None, freeze: bool = True, numbers_in_text: bool = False) -> int:
     """Write a header and rows from ``start_row``; returns the next free row. ``formats``: column index -> format."""
     formats = formats or {}
     for j, name in enumerate(header, start=1):
@@ -104,7 +127,7 @@ def write_table(ws: Worksheet, header: list[str], rows: list[list[Any]], *, star
         cell.alignment = Alignment(vertical="top", wrap_text=False)
     for i, row in enumerate(rows, start=start_row + 1):
         for j, value in enumerate(row, start=1):
-            put(ws, i, j, value, formats.get(j - 1))
+            put(ws, i, j, value, formats.get(j - 1), numbers_in_text)
     if freeze and start_row == 1:
         ws.freeze_panes = "A2"
     fit_widths(ws, [header, *rows])

@@ -101,10 +101,12 @@ def build_workbook(code: str, lang: str, as_of: date, folder: Path):
         tables = tables_of(path, lang)
         if not tables:
             continue
-        ws = wb.create_sheet(xl.sheet_name(f"{stem[:2]} {title}", used))
+        label = title if title.startswith(stem[:2]) else f"{stem[:2]} {title}"
+        ws = wb.create_sheet(xl.sheet_name(label, used))
         row = 1
         for n, table in enumerate(tables):
-            row = xl.write_table(ws, table["columns"], table["rows"], start_row=row, freeze=(n == 0)) + 1
+            row = xl.write_table(ws, table["columns"], table["rows"], start_row=row, freeze=(n == 0),
+                                 numbers_in_text=True) + 1
     _scenario_sheet(wb.create_sheet(xl.sheet_name(t("excel.sheet_scenario", lang), used)), code, lang)
     _facts_sheet(wb.create_sheet(xl.sheet_name(t("excel.sheet_facts", lang), used)), code, lang, as_of)
     return wb
