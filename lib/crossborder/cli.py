@@ -2,6 +2,9 @@
 
     crossborder report [MARKET ...] [--lang zh-TW,en] [--jobs N] [--as-of YYYY-MM-DD] [--only 00,01]
     crossborder pack [MARKET ...] [--lang zh-TW,en] [--as-of YYYY-MM-DD] [--jobs N] [--force]
+    crossborder export MARKET [--lang en] [--as-of YYYY-MM-DD] [--only 03,10]   (the report as an Excel workbook)
+    crossborder template NAME [--lang en]      (an Excel template of a data file, e.g. risks, into the user folder)
+    crossborder scenario export|import MARKET [FILE.xlsx]   (the scenario as a workbook, and back as your overlay)
     crossborder markets
     crossborder market new CODE --from DE [--ship] [--force]   (add a market as a copy of another)
     crossborder facts MARKET [--on YYYY-MM-DD] [--lang en|zh-TW] [--json]
@@ -117,12 +120,129 @@ def cmd_pack(args: argparse.Namespace) -> int:
     for p in packs:
         if p.pdf is not None:
             print(p.pdf)
+    if args.xlsx and all(o.ok for o in outcomes):
+        from crossborder.excel.report_book import comparison
+
+        books = _export_books([j.code for j in jobs], list(jobs[0].langs), as_of)
+        for _, _, path in books:
+            print(path)
+        for lang in jobs[0].langs:
+            mine = {code: path for code, lg, path in books if lg == lang}
+            print(comparison(mine, paths.reports_dir() / f"pack-comparison-{lang}.xlsx", lang))
     problems = [f"  {o.code} {o.lang}: {line}" for o in outcomes for line in o.failures]
     problems += [f"  pack {p.lang}: {line}" for p in packs for line in p.failures if p.pdf is None]
     if problems:
         print("\nSome markets or packs failed:", file=sys.stderr)
         print("\n".join(problems), file=sys.stderr)
         return 1
+    return 0
+
+
+def _export_books(codes: list[str], langs: list[str], as_of: date) -> list:
+    from crossborder.excel.report_book import export_workbook
+
+    books = []
+    for code in codes:
+        for lang in langs:
+            folder = paths.reports_dir() / code / f"executed-{lang}"
+            books.append((code, lang, export_workbook(code, lang, as_of, folder,
+                                                      paths.reports_dir() / code / f"{code}-{lang}.xlsx")))
+    return books
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Render (unchanged chapters come from the cache), then write the workbook from the executed notebooks."""
+    args.markets, args.jobs = [args.market], 1
+    _check_report_args(args)
+    from crossborder.report.build import plan, render
+
+    as_of = _as_of(args.as_of) if args.as_of else date.today()
+    jobs = plan(args.markets, _csv(args.lang), as_of, paths.reports_dir(), _csv(args.only) if args.only else None,
+                use_cache=not args.force)
+    outcomes = render(jobs, workers=1)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        for o in failed:
+            for line in o.failures:
+                print(f"  {o.code} {o.lang}: {line}", file=sys.stderr)
+        return 1
+    for _, _, path in _export_books([j.code for j in jobs], list(jobs[0].langs), as_of):
+        print(path)
+    return 0
+
+
+# data file name -> (module, loader): the loader reads a path with the file's column specs (``crossborder template``)
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "products": ("crossborder.chapters.pricing.data", "load_products"),
+    "platforms": ("crossborder.chapters.platforms.data", "load_channels"),
+    "invoices": ("crossborder.chapters.payments.data", "load_invoices"),
+    "credit_customers": ("crossborder.chapters.payments.data", "load_customers"),
+    "orders_to_screen": ("crossborder.chapters.payments.data", "load_orders"),
+    "compliance": ("crossborder.chapters.landed.data", "load_compliance"),
+    "markets": ("crossborder.chapters.markets.data", "load_markets"),
+    "funnel": ("crossborder.chapters.funnel.data", "load_funnel"),
+    "leads": ("crossborder.chapters.funnel.data", "load_leads"),
+    "customers": ("crossborder.chapters.funnel.data", "load_customers"),
+    "orders": ("crossborder.chapters.funnel.data", "load_orders"),
+    "kpis": ("crossborder.chapters.funnel.data", "load_kpis"),
+    "risks": ("crossborder.chapters.risk.data", "load_register"),
+}
+
+
+def template_spec(name: str):
+    """(columns, shipped rows as text) of data file ``name``: its loader reads the shipped file, recording the specs."""
+    import importlib
+
+    import pandas as pd
+
+    from crossborder.core import tables
+
+    if name not in TEMPLATES:
+        raise InputError(f"template: expected one of {', '.join(TEMPLATES)}, found {brief_repr(name)}")
+    module, loader = TEMPLATES[name]
+    shipped = paths.DATA_DIR / f"{name}.csv"
+    with tables.capture() as seen:
+        getattr(importlib.import_module(module), loader)(shipped)
+    columns, _ = seen[str(shipped.resolve())]
+    example = pd.read_csv(shipped, dtype=str, keep_default_na=False, index_col=False)
+    return columns, example
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from crossborder.excel.template import write_template
+
+    lang = check_lang(args.lang, "--lang")
+    columns, example = template_spec(args.name)
+    out = paths.user_data_dir() / f"{args.name}.template.xlsx"
+    print(write_template(args.name, columns, example, out, lang))
+    print(f"Fill it in, then save it as {paths.relative(paths.user_data_dir() / (args.name + '.xlsx'))} "
+          f"(a {args.name}.csv there takes precedence)", file=sys.stderr)
+    return 0
+
+
+def cmd_scenario_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from crossborder.excel.scenario_book import export_scenario
+
+    code = scenario.check_market(args.market)
+    lang = check_lang(args.lang, "--lang")
+    out = Path(args.file) if args.file else paths.user_home() / f"{code}-scenario.xlsx"
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"FILE: expected a name ending in .xlsx, found {brief_repr(str(out))}")
+    print(export_scenario(code, out, lang))
+    return 0
+
+
+def cmd_scenario_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from crossborder.excel.scenario_book import import_scenario
+
+    path, changed = import_scenario(args.market, Path(args.file))
+    print(path)
+    print(f"{len(changed)} value(s) differ from the shipped scenario" + (": " + ", ".join(changed) if changed else ""),
+          file=sys.stderr)
     return 0
 
 
@@ -278,7 +398,33 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--jobs", type=int, default=2, help="markets rendered in parallel (default 2)")
     pk.add_argument("--as-of", help="report date YYYY-MM-DD (default today)")
     pk.add_argument("--force", action="store_true", help="render every chapter again, ignoring the cache")
+    pk.add_argument("--xlsx", action="store_true", help="also write each market's Excel workbook and a comparison")
     pk.set_defaults(func=cmd_pack, only=None)
+
+    ex = sub.add_parser("export", help="the market's report as an Excel workbook: reports/<CODE>/<CODE>-<lang>.xlsx")
+    ex.add_argument("market", metavar="MARKET")
+    ex.add_argument("--lang", default=DEFAULT_LANG, help="comma-separated: zh-TW, en (default zh-TW)")
+    ex.add_argument("--as-of", help="report date YYYY-MM-DD (default today)")
+    ex.add_argument("--only", help="comma-separated chapter numbers or names, e.g. 03,10")
+    ex.add_argument("--force", action="store_true", help="run every chapter again, ignoring the cache")
+    ex.set_defaults(func=cmd_export)
+
+    tp = sub.add_parser("template", help="an Excel template of a data file into the user folder's data/")
+    tp.add_argument("name", metavar="NAME", help=", ".join(TEMPLATES))
+    tp.add_argument("--lang", default="en", help="en or zh-TW (default en)")
+    tp.set_defaults(func=cmd_template)
+
+    sc = sub.add_parser("scenario", help="a market's scenario as an Excel workbook, and an edited one back")
+    ssub = sc.add_subparsers(dest="scenario_command", required=True, parser_class=_Parser)
+    sx = ssub.add_parser("export", help="one sheet per section: key, value, unit, allowed, meaning, set by")
+    sx.add_argument("market", metavar="MARKET")
+    sx.add_argument("file", nargs="?", metavar="FILE.xlsx", help="default: <user folder>/<CODE>-scenario.xlsx")
+    sx.add_argument("--lang", default="en", help="en or zh-TW (default en)")
+    sx.set_defaults(func=cmd_scenario_export)
+    si = ssub.add_parser("import", help="save the workbook's changed values as your overlay (nothing written on error)")
+    si.add_argument("market", metavar="MARKET")
+    si.add_argument("file", metavar="FILE.xlsx")
+    si.set_defaults(func=cmd_scenario_import)
 
     fa = sub.add_parser("facts", help="the legal and market facts in force for a market on a date, with sources")
     fa.add_argument("market", metavar="MARKET")

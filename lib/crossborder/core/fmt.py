@@ -14,6 +14,10 @@ Rules (both languages unless said):
 - Scaled amounts keep two or three significant digits: one decimal below 10 of the unit, none from 10 up.
 
 Grouping and decimal symbols come from babel, so a third language is a locale away.
+
+Every formatted figure is a ``Figure``: a ``str`` (the text above) that also carries the number it shows,
+unrounded, its kind and currency, so a table a chapter shows can be exported to Excel as real numbers
+(``crossborder.notebook.chapter.show``). Text built around a figure is plain text again.
 """
 
 from __future__ import annotations
@@ -32,6 +36,28 @@ _LOCALE = {"en": "en", "zh-TW": "zh_Hant_TW"}
 # (divisor, unit), ascending
 _SCALES = {"en": ((1.0, ""), (1e3, "k"), (1e6, "m"), (1e9, "bn")),
            "zh-TW": ((1.0, ""), (1e4, "萬"), (1e8, "億"))}
+
+
+class Figure(str):
+    """A formatted figure that remembers its number: ``money(1234.5, "USD", "en").value == 1234.5``."""
+
+    value: float
+    kind: str             # "money", "percent", "points", "number", "ratio"
+    currency: str | None
+    digits: int | None
+
+    def __new__(cls, text: str, value: float, kind: str, currency: str | None = None, digits: int | None = None):
+        self = super().__new__(cls, text)
+        self.value, self.kind, self.currency, self.digits = value, kind, currency, digits
+        return self
+
+    def __reduce__(self):
+        return (Figure, (str(self), self.value, self.kind, self.currency, self.digits))
+
+
+def _figure(text: str, value: object, kind: str, currency: str | None = None, digits: int | None = None) -> str:
+    x = _finite(value)
+    return text if x is None or text == DASH else Figure(text, x, kind, currency, digits)
 
 
 def _finite(value: object) -> float | None:
@@ -79,7 +105,7 @@ def _sign(x: float, shown: str, signed: bool) -> str:
     return "+" if signed else ""
 
 
-def number(value: object, lang: str, digits: int = 0, *, signed: bool = False) -> str:
+def _number_text(value: object, lang: str, digits: int = 0, *, signed: bool = False) -> str:
     """A count or measure with grouping: "12,340", "−3.5", "+12" (``signed``)."""
     check_lang(lang)
     x = _finite(value)
@@ -89,7 +115,7 @@ def number(value: object, lang: str, digits: int = 0, *, signed: bool = False) -
     return _sign(x, shown, signed) + shown
 
 
-def percent(value: object, lang: str, digits: int = 1, *, signed: bool = False) -> str:
+def _percent_text(value: object, lang: str, digits: int = 1, *, signed: bool = False) -> str:
     """A fraction as a percentage: 0.125 -> "12.5%"; ``signed`` gives "+7.7%" / "−0.4%" (zero unsigned)."""
     check_lang(lang)
     x = _finite(value)
@@ -99,16 +125,16 @@ def percent(value: object, lang: str, digits: int = 1, *, signed: bool = False) 
     return f"{_sign(x, shown, signed)}{shown}%"
 
 
-def percent_setting(value: object, lang: str) -> str:
+def _percent_setting_text(value: object, lang: str) -> str:
     """A set percentage (a guardrail, a discount): whole percent unless it has a fraction ("22%", "22.5%")."""
     x = _finite(value)
     if x is None:
         return DASH
     whole = abs(x * 100 - round(x * 100)) < 1e-9
-    return percent(x, lang, 0 if whole else 1)
+    return _percent_text(x, lang, 0 if whole else 1)
 
 
-def points(value: object, lang: str, digits: int = 1, *, signed: bool = True) -> str:
+def _points_text(value: object, lang: str, digits: int = 1, *, signed: bool = True) -> str:
     """A difference of two percentages in percentage points: "+2.5 pp" / "+2.5 個百分點"."""
     check_lang(lang)
     x = _finite(value)
@@ -119,12 +145,12 @@ def points(value: object, lang: str, digits: int = 1, *, signed: bool = True) ->
     return f"{_sign(x, shown, signed)}{shown}{NBSP}{unit}" if lang == "en" else f"{_sign(x, shown, signed)}{shown} {unit}"
 
 
-def ratio(value: object, lang: str, digits: int = 1) -> str:
+def _ratio_text(value: object, lang: str, digits: int = 1) -> str:
     """A multiple: "2.3×"."""
     x = _finite(value)
     if x is None:
         return DASH
-    return number(x, lang, digits) + "×"
+    return _number_text(x, lang, digits) + "×"
 
 
 @lru_cache(maxsize=64)
@@ -142,7 +168,7 @@ def minor_units(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
-def money(value: object, currency: str, lang: str, *, exact: bool = False, signed: bool = False,
+def _money_text(value: object, currency: str, lang: str, *, exact: bool = False, signed: bool = False,
           digits: int | None = None) -> str:
     """An amount of ``currency`` in the language's style (see the module's rules).
 
@@ -168,3 +194,37 @@ def money(value: object, currency: str, lang: str, *, exact: bool = False, signe
     if unit:
         return f"{sign}{shown}{NBSP}{unit}{currency_name(currency, lang)}"
     return f"{sign}{shown}{NBSP}{currency_name(currency, lang)}"
+
+
+# ------------------------------------------------------------------ the public faces: text that knows its number
+
+def number(value: object, lang: str, digits: int = 0, *, signed: bool = False) -> str:
+    """A count or measure with grouping: "12,340", "−3.5", "+12" (``signed``)."""
+    return _figure(_number_text(value, lang, digits, signed=signed), value, "number", digits=digits)
+
+
+def percent(value: object, lang: str, digits: int = 1, *, signed: bool = False) -> str:
+    """A fraction as a percentage: 0.125 -> "12.5%"; ``signed`` gives "+7.7%" / "−0.4%" (zero unsigned)."""
+    return _figure(_percent_text(value, lang, digits, signed=signed), value, "percent", digits=digits)
+
+
+def percent_setting(value: object, lang: str) -> str:
+    """A set percentage (a guardrail, a discount): whole percent unless it has a fraction ("22%", "22.5%")."""
+    return _figure(_percent_setting_text(value, lang), value, "percent", digits=1)
+
+
+def points(value: object, lang: str, digits: int = 1, *, signed: bool = True) -> str:
+    """A difference of two percentages in percentage points: "+2.5 pp" / "+2.5 個百分點"."""
+    return _figure(_points_text(value, lang, digits, signed=signed), value, "points", digits=digits)
+
+
+def ratio(value: object, lang: str, digits: int = 1) -> str:
+    """A multiple: "2.5×"."""
+    return _figure(_ratio_text(value, lang, digits), value, "ratio", digits=digits)
+
+
+def money(value: object, currency: str, lang: str, *, exact: bool = False, signed: bool = False,
+          digits: int | None = None) -> str:
+    """An amount of ``currency`` in the language's style (see the module's rules)."""
+    text = _money_text(value, currency, lang, exact=exact, signed=signed, digits=digits)
+    return _figure(text, value, "money", currency, minor_units(currency) if exact else 0)

@@ -49,7 +49,9 @@ def user_data_dir() -> Path:
 
 def data_file(name: str) -> Path:
     """The data file ``name`` (relative to ``data/``) in use: the user's copy ``<user folder>/data/<name>`` when
-    it exists (or one at an earlier location, see the module docstring), else the shipped ``data/<name>``.
+    it exists (or one at an earlier location, see the module docstring), else for a CSV the user's Excel
+    workbook ``<user folder>/data/<stem>.xlsx`` (read like the CSV by ``crossborder.core.tables.read_table``),
+    else the shipped ``data/<name>``.
 
     Resolved at each call: the user folder (``$CROSSBORDER_HOME``) may change while the program runs."""
     name = Path(name).as_posix()
@@ -59,6 +61,8 @@ def data_file(name: str) -> Path:
         candidates.append(home / _LEGACY[name])
     elif name.startswith("facts/"):
         candidates.append(home / name)
+    if name.endswith(".csv"):
+        candidates.append(home / "data" / (name[: -len(".csv")] + ".xlsx"))
     return next((p for p in candidates if p.is_file()), DATA_DIR / name)
 
 

@@ -56,7 +56,10 @@ def ecb_currencies() -> list[str]:
 
 
 def user_history_file(domestic: str, foreign: str) -> Path:
-    return user_home() / "fx" / f"{domestic}{foreign}.csv"
+    """``<user folder>/fx/<PAIR>.csv``, or the same name as an Excel workbook when only that exists."""
+    csv = user_home() / "fx" / f"{domestic}{foreign}.csv"
+    xlsx = csv.with_suffix(".xlsx")
+    return xlsx if not csv.exists() and xlsx.is_file() else csv
 
 
 def history(domestic: str, foreign: str) -> pd.Series:

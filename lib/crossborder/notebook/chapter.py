@@ -25,6 +25,8 @@ from crossborder.core.text import brief_repr, escape_html, escape_md, neutralize
 HEADLINE_MIME = "application/vnd.crossborder.headline+json"
 # The business case's decision for the market, which the report puts first on its executive summary.
 DECISION_MIME = "application/vnd.crossborder.decision+json"
+# A table's values as data, beside its HTML: the report ignores it, ``crossborder export`` writes it to Excel.
+TABLE_MIME = "application/vnd.crossborder.table+json"
 # The mimetype renderer: JupyterLab's plotly extension draws it natively; the report builder turns it
 # into one <div> per chart and embeds plotly.js once per PDF (see report/html.py).
 RENDERER = "plotly_mimetype"
@@ -51,12 +53,54 @@ def show(value: Any) -> None:
         value.show(config=PLOTLY_CONFIG)
     elif isinstance(value, pd.DataFrame):
         plain_index = isinstance(value.index, pd.RangeIndex)  # a 0..n-1 index means nothing to a reader
-        display(HTML(value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index, escape=True,
-                                   render_links=False)))
+        html = value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index, escape=True,
+                             render_links=False)
+        display({"text/html": html, TABLE_MIME: table_data(value, index=not plain_index)}, raw=True)
     elif isinstance(value, str):
         display(Markdown(neutralize_md(value)))
     else:
         display(value)
+
+
+def _cell(value: Any) -> Any:
+    """One cell as JSON: a formatted figure as {value, kind, currency, digits, text}, numbers as numbers."""
+    import math
+
+    from crossborder.core.fmt import Figure
+
+    if isinstance(value, Figure):
+        return {"value": value.value, "kind": value.kind, "currency": value.currency, "digits": value.digits,
+                "text": str(value)}
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            return str(value)
+        return _cell(value)
+    if isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, (date, pd.Timestamp)):
+        if isinstance(value, pd.Timestamp) and pd.isna(value):
+            return None
+        return {"date": value.isoformat()[:10] if not isinstance(value, pd.Timestamp) else value.date().isoformat()}
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def table_data(frame: pd.DataFrame, index: bool = True) -> dict[str, Any]:
+    """A shown table's values for ``TABLE_MIME``: header rows and data rows of JSON cells."""
+    flat = frame.reset_index() if index else frame
+    columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in flat.columns]
+    rows = [[_cell(v) for v in row] for row in flat.itertuples(index=False, name=None)]
+    return {"columns": columns, "rows": rows}
 
 
 def headline(text: str, key_figure: str, *, value: float | None = None, unit: str | None = None,
