@@ -79,9 +79,9 @@ def test_pdf_reads_back(rendered, code, lang, market_name):
         entries = []                                   # (a contents line's text without spaces, its page number)
         for line in contents.splitlines():
             m = re.match(r"^\s*(.*?)\s+(\d{1,3})\s*$", line)
-            text, number = (m.group(1), int(m.group(2))) if m else (line, None)
-            entries.append(("".join(text.split()), number))
-        first = next(i for i, (text, _) in enumerate(entries) if text and flat_title.startswith(text[:12]))
+            label, number = (m.group(1), int(m.group(2))) if m else (line, None)
+            entries.append(("".join(label.split()), number))
+        first = next(i for i, (label, _) in enumerate(entries) if label and flat_title.startswith(label[:12]))
         page = next(n for _, n in entries[first:first + 3] if n)   # a wrapped title: the number is on its first lines
         assert "".join(title.split()) in "".join(pages[page - 1].split()), (title, page)
     facts_title = "採用之事實" if lang == "zh-TW" else "Facts used"
