@@ -25,7 +25,7 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
-from crossborder.core import facts, registry
+from crossborder.core import facts, registry, theme
 from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import country_name, t
 from crossborder.notebook import tags
@@ -69,6 +69,7 @@ def _env() -> jinja2.Environment:
 def _plotly_html(fig: dict, div_id: str) -> str:
     # Data, not code: a JSON block the document's one chart script reads, so the only scripts that run are
     # the ones the Content-Security-Policy names by hash.
+    fig = theme.readable_json(copy.deepcopy(dict(fig)))  # the template's minimum font, whatever made the figure
     return _env().get_template("chart.html.j2").render(div_id=div_id, figure={
         "data": fig.get("data", []), "layout": fig.get("layout", {}), "config": {**PLOTLY_CONFIG, "staticPlot": True}})
 
