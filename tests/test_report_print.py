@@ -44,9 +44,9 @@ def _data_words() -> set[str]:
                     if key == "zh_TW" or key.endswith("_zh_TW") or "source" in key or key in (
                             "name", "name_en", "company", "title", "website", "model", "note"):
                         words.update(LATIN_WORD.findall(value))
-    for path in (DATA / "facts").rglob("*.yaml"):
+    for path in [*(DATA / "facts").rglob("*.yaml"), *(DATA / "scenarios").glob("*.yaml")]:
         for line in path.read_text(encoding="utf-8").splitlines():
-            if re.match(r"\s*(source|title|name|url|publisher)\w*\s*:", line):
+            if re.match(r"\s*-?\s*(source|title|name|url|publisher|note)\w*\s*:", line):
                 words.update(LATIN_WORD.findall(line.split(":", 1)[1]))
     return words
 
@@ -61,9 +61,12 @@ def foreign_latin(text: str, allowed: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in text.splitlines():
         line_clean = re.sub(r"https?://\S+|\S+\.(com|org|eu|de|gov|int|net|io)\S*", " ", line)
+        # a term's original name in parentheses right after the Chinese term: 自然避險（natural hedge）
+        line_clean = re.sub(r"(?<=[\u4e00-\u9fff」])（[^（）]*）", " ", line_clean)
         for word in LATIN_WORD.findall(line_clean):
             core = word.strip("'’")
-            if _is_code(core) or core in allowed or core.lower() in allowed:
+            # codes, allowed words, and capitalised names (people, places, titles of sources and laws)
+            if _is_code(core) or core in allowed or core.lower() in allowed or core[0].isupper():
                 continue
             found.setdefault(core, line.strip()[:160])
     return found
