@@ -103,8 +103,15 @@ def test_app_view_in_a_real_browser(tmp_path):
     assert chromium, "Debian's chromium is needed (make setup installs it)"
     port = workshop.free_port()
     env = {**os.environ, "CROSSBORDER_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen(workshop.serve_command(port), stdout=subprocess.DEVNULL,
+    folder = workshop.app_notebooks("en", tmp_path / "app")
+    proc = subprocess.Popen(workshop.serve_command(port, folder=folder), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env=env)
+    # what the app must not show: the exercises and their worked solutions, and the other language
+    source = nbformat.read(ROOT / "notebooks" / "00_overview.ipynb", as_version=4)
+    hidden = [line.strip("#*>- ").strip() for c in source.cells if c.cell_type == "markdown"
+              and ({"solution", "exercise", "lang-zh-TW"} & set(c.metadata.get("tags", [])))
+              for line in c.source.splitlines() if len(line.strip("#*>- ").strip()) > 12]
+    assert hidden
     try:
         _wait_http(f"http://127.0.0.1:{port}/", proc)
         chart_data = ("() => JSON.stringify(Array.from(document.querySelectorAll('.js-plotly-plot'))"
@@ -117,6 +124,9 @@ def test_app_view_in_a_real_browser(tmp_path):
             page.wait_for_selector(".js-plotly-plot", timeout=180_000)
             before = page.evaluate(chart_data)
             assert "chapter.setup(" not in page.content()  # code hidden
+            shown = page.inner_text("body")
+            leaked = [line for line in hidden if line[:40] in shown]
+            assert not leaked, leaked[:5]  # no exercise, no worked solution, no Chinese narrative
             search = page.locator("input[type=text]").first
             search.click()
             search.type("credit", delay=30)  # key by key, as a participant types

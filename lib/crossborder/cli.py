@@ -217,12 +217,26 @@ def cmd_workshop_serve(args: argparse.Namespace) -> int:
         from crossborder.core import registry
 
         notebook = registry.select([args.chapter], "chapter")[0].notebook
+    import tempfile
+    from pathlib import Path
+
     port = args.port or workshop.free_port()
-    print(f"Serving the workbook as apps on http://127.0.0.1:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
-    try:
-        return subprocess.call(workshop.serve_command(port, notebook))
-    except KeyboardInterrupt:
-        return 0
+    with tempfile.TemporaryDirectory(prefix="crossborder-app-") as tmp:
+        # the apps are copies in one language without exercises and worked solutions
+        folder = workshop.app_notebooks(args.lang, Path(tmp))
+        print(f"Serving the workbook as apps on http://127.0.0.1:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
+        proc = subprocess.Popen(workshop.serve_command(port, notebook, folder))
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:  # stopping the command stops its Voilà child
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 def cmd_workshop_slides(args: argparse.Namespace) -> int:
@@ -247,6 +261,7 @@ def _add_workshop(sub: argparse._SubParsersAction) -> None:
     serve = wsub.add_parser("serve", help="serve the chapters as apps with Voilà on localhost (code hidden)")
     serve.add_argument("chapter", nargs="?", help="one chapter, e.g. 08 (default: a page listing all)")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--lang", default="zh-TW", help="the apps' language: zh-TW (default) or en")
     serve.set_defaults(func=cmd_workshop_serve)
     slides = wsub.add_parser("slides", help="a PowerPoint deck per market and language in reports/workshop/slides/")
     slides.add_argument("markets", nargs="+", metavar="MARKET")

@@ -134,13 +134,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_command(port: int, notebook: str | None = None) -> list[str]:
-    """The Voilà command serving the chapters as apps on localhost only, code hidden."""
-    target = str(notebooks_dir() / notebook) if notebook else str(notebooks_dir())
+def app_notebooks(lang: str, out_dir: Path) -> Path:
+    """Copies of the chapters for the app view in ``out_dir``: one language, with no exercises and no worked
+    solutions (Voilà does not apply nbconvert's TagRemovePreprocessor given on its command line, so the cells are
+    removed from the files it serves). Returns ``out_dir``."""
+    check_lang(lang, "--lang")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        nb = pack_notebook(nbformat.read(path, as_version=4), lang, teacher=False)
+        nb.cells = [c for c in nb.cells if tags.keep(c, lang=lang, drop=tags.WORKSHOP)]
+        nbformat.write(nb, out_dir / path.name)
+    return out_dir
+
+
+def serve_command(port: int, notebook: str | None = None, folder: Path | None = None) -> list[str]:
+    """The Voilà command serving the chapters in ``folder`` (made by ``app_notebooks``) as apps on localhost
+    only, code hidden."""
+    base = folder or notebooks_dir()
+    target = str(base / notebook) if notebook else str(base)
     return [sys.executable, "-m", "voila", target, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--strip_sources=True", "--theme=light",
-            # the app view shows controls and charts, not the workshop exercises and their solutions
-            f'--TagRemovePreprocessor.remove_cell_tags={{"{tags.SOLUTION}", "{tags.EXERCISE}"}}']
+            "--strip_sources=True", "--theme=light"]
 
 
 # ------------------------------------------------------------------------------------------------ slides
