@@ -88,7 +88,8 @@ def test_papermill_with_the_chapter_defaults_gives_static_figures(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert out.stat().st_size < 3_000_000
     nb = json.loads(out.read_text(encoding="utf-8"))
-    assert "widgets" not in nb["metadata"]
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    assert not [m for m in state.values() if "Figure" in m.get("model_name", "")]  # no live chart saved
     mimes = [m for c in nb["cells"] for o in c.get("outputs", []) for m in o.get("data", {})]
     assert "application/vnd.jupyter.widget-view+json" not in mimes
     assert mimes.count("application/vnd.plotly.v1+json") >= 3
