@@ -40,8 +40,11 @@ bench: setup ## start-up, rendering all example markets, and the pilot pack cold
 	$(BIN)/python benchmarks/bench_reports.py
 	$(BIN)/python benchmarks/bench_pack.py
 
+# JupyterLab refuses to run as root unless told to (containers, classroom servers); a normal user needs nothing
+LAB_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup ## open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ROOT)
 
 clean: ## remove rendered reports (never your saved scenarios in data/local/)
 	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -37,3 +37,27 @@ def test_front_door():
     assert "make setup" in ci and "make test" in ci
     readme = (ROOT / "README.md").read_text()
     assert "make report" in readme and "make test" in readme
+
+
+def _lab_line(env: dict) -> str:
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(["make", "-n", "-C", str(root), "lab"], capture_output=True, text=True, env=env, timeout=60)
+    return next(line for line in out.stdout.splitlines() if "jupyter lab" in line)
+
+
+def test_make_lab_allows_root_only_for_root(tmp_path):
+    """JupyterLab refuses root without --allow-root: ``make lab`` adds it for root (containers, classroom
+    servers), and not for a normal user."""
+    import os
+    import stat
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for uid in ("0", "1000"):
+        (fake / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+        (fake / "id").chmod(stat.S_IRWXU)
+        line = _lab_line({**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"})
+        assert ("--allow-root" in line) == (uid == "0"), line

@@ -3,6 +3,7 @@
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
+import pytest
 import yaml
 
 from crossborder import scenario
@@ -66,3 +67,45 @@ def test_update_in_place_replaces_traces_of_another_type():
     fw = go.FigureWidget(go.Figure(go.Bar(y=[1])))
     update_in_place(fw, go.Figure(go.Scatter(y=[2, 3])))
     assert fw.data[0].type == "scatter" and list(fw.data[0].y) == [2, 3]
+
+
+@pytest.mark.slow
+def test_papermill_with_the_chapter_defaults_gives_static_figures(tmp_path):
+    """``papermill notebooks/03_pricing.ipynb out.ipynb`` (interactive=True by default, but no live frontend):
+    static plotly figures, no widget state, a small notebook."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out.ipynb"
+    env = {**os.environ, "PYTHONPATH": str(root / "lib")}
+    env.pop("JPY_SESSION_NAME", None)
+    proc = subprocess.run([sys.executable, "-m", "papermill", str(root / "notebooks" / "03_pricing.ipynb"), str(out),
+                           "--cwd", str(root / "notebooks")], capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert out.stat().st_size < 3_000_000
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    assert not [m for m in state.values() if "Figure" in m.get("model_name", "")]  # no live chart saved
+    mimes = [m for c in nb["cells"] for o in c.get("outputs", []) for m in o.get("data", {})]
+    assert "application/vnd.jupyter.widget-view+json" not in mimes
+    assert mimes.count("application/vnd.plotly.v1+json") >= 3
+
+
+def test_live_frontend_detection(monkeypatch):
+    from crossborder.notebook import panel as panel_module
+
+    for key in ("CROSSBORDER_INTERACTIVE", "JPY_SESSION_NAME", "SERVER_SOFTWARE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(panel_module, "_parent_command", lambda: "/usr/bin/python /venv/bin/papermill a.ipynb b.ipynb")
+    assert not panel_module.live_frontend()
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebooks/03_pricing.ipynb")  # JupyterLab started the kernel
+    assert panel_module.live_frontend()
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    assert panel_module.live_frontend()
+    monkeypatch.setenv("CROSSBORDER_INTERACTIVE", "0")
+    assert not panel_module.live_frontend()

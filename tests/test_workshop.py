@@ -108,3 +108,14 @@ def test_solutions_execute(tmp_path, market, lang):
             if not result.ok:
                 failures.append(f"{path.stem}: {result.error}")
     assert not failures, failures
+
+
+def test_app_copies_hold_one_language_and_no_exercise_or_solution(tmp_path):
+    """Voilà ignores the TagRemovePreprocessor option: the apps are served from copies without those cells."""
+    folder = workshop.app_notebooks("en", tmp_path / "apps")
+    copies = sorted(folder.glob("*.ipynb"))
+    assert copies
+    for path in copies:
+        nb = nbformat.read(path, as_version=4)
+        tags_seen = {t for c in nb.cells for t in c.metadata.get("tags", [])}
+        assert not tags_seen & {"exercise", "solution", "lang-zh-TW"}, path.name

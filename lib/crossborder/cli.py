@@ -337,7 +337,7 @@ def cmd_workshop_serve(args: argparse.Namespace) -> int:
         notebook = registry.select([args.chapter], "chapter")[0].notebook
     opts = run.ServeOptions(port=args.port, notebook=notebook, public=args.public, allow_save=args.allow_save,
                             max_kernels=args.max_apps, idle_minutes=args.idle_minutes,
-                            kernel_memory_mb=args.kernel_memory_mb)
+                            kernel_memory_mb=args.kernel_memory_mb, lang=args.lang)
     return run.serve(opts)
 
 
@@ -370,6 +370,7 @@ def _add_workshop(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-apps", type=int, default=20, help="most apps (kernels) open at once (default 20)")
     serve.add_argument("--idle-minutes", type=int, default=20, help="close an app idle this long (default 20)")
     serve.add_argument("--kernel-memory-mb", type=int, default=2048, help="memory cap of each app (default 2048)")
+    serve.add_argument("--lang", default="zh-TW", help="the apps' language: zh-TW (default) or en")
     serve.set_defaults(func=cmd_workshop_serve)
     slides = wsub.add_parser("slides", help="a PowerPoint deck per market and language in reports/workshop/slides/")
     slides.add_argument("markets", nargs="+", metavar="MARKET")

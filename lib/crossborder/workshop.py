@@ -124,6 +124,21 @@ def build_pack(lang: str, teacher: bool = False, out_dir: Path | None = None) ->
     return final, zip_path
 
 
+# --------------------------------------------------------------------------------------------- app view
+
+def app_notebooks(lang: str, out_dir: Path) -> Path:
+    """Copies of the chapters for the app view in ``out_dir``: one language, with no exercises and no worked
+    solutions (Voilà does not apply nbconvert's TagRemovePreprocessor given on its command line, so the cells are
+    removed from the files it serves). Returns ``out_dir``."""
+    check_lang(lang, "--lang")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        nb = pack_notebook(nbformat.read(path, as_version=4), lang, teacher=False)
+        nb.cells = [c for c in nb.cells if tags.keep(c, lang=lang, drop=tags.WORKSHOP)]
+        nbformat.write(nb, out_dir / path.name)
+    return out_dir
+
+
 # ------------------------------------------------------------------------------------------------ slides
 
 def main_figure(nb: nbformat.NotebookNode) -> dict | None:

@@ -50,7 +50,7 @@ def show(value: Any) -> None:
     image in the Markdown is shown as text (the workbook's Markdown never contains either), and table cells
     are always HTML-escaped."""
     if isinstance(value, go.Figure):
-        value.show(config=PLOTLY_CONFIG)
+        theme.readable(value).show(config=PLOTLY_CONFIG)  # no text below the template's minimum font size
     elif isinstance(value, pd.DataFrame):
         plain_index = isinstance(value.index, pd.RangeIndex)  # a 0..n-1 index means nothing to a reader
         html = value.to_html(classes="cb-table", border=0, na_rep="–", index=not plain_index, escape=True,

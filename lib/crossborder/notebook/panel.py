@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from IPython.display import display
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
+from crossborder.core import theme
 from crossborder.core.errors import InputError
 from crossborder.core.i18n import t
 from crossborder.notebook.chapter import show
@@ -102,6 +103,41 @@ def _as_html(value: Any) -> str:
     return markdown2html_mistune(str(value))
 
 
+_BATCH_RUNNERS = ("papermill", "nbconvert", "nbclient")
+
+
+def _parent_command() -> str:
+    """The command line of the process that started this kernel ('' when it cannot be read)."""
+    try:
+        import psutil
+
+        return " ".join(psutil.Process(os.getppid()).cmdline())
+    except Exception:  # no psutil, no permission, a parent that has gone: unknown
+        try:
+            return Path(f"/proc/{os.getppid()}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def live_frontend() -> bool:
+    """Whether widgets shown now will reach a live frontend that can draw them and send slider moves back.
+
+    ``CROSSBORDER_INTERACTIVE=0/1`` decides when set. A kernel that a Jupyter server started for a notebook
+    (JupyterLab, Notebook 7: ``JPY_SESSION_NAME``) or that Voilà started (``VOILA_*``, ``SERVER_SOFTWARE=voila``)
+    has one. A kernel run by papermill, ``jupyter nbconvert --execute`` or nbclient has none: widgets would only
+    add megabytes of saved widget state and hide the charts, so the static figures are shown instead. Anything
+    else (VS Code, an IPython console) counts as live.
+    """
+    forced = os.environ.get("CROSSBORDER_INTERACTIVE", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    if os.environ.get("JPY_SESSION_NAME") or any(k.startswith("VOILA_") for k in os.environ) \
+            or os.environ.get("SERVER_SOFTWARE", "").startswith("voila"):
+        return True
+    parent = _parent_command().lower()
+    return not any(name in parent for name in _BATCH_RUNNERS)
+
+
 class ControlPanel:
     """Controls plus live outputs. ``display(interactive)`` is the one call a notebook makes."""
 
@@ -134,7 +170,7 @@ class ControlPanel:
             figures, panes = {}, {}
             for name, value in self._static.items():
                 if isinstance(value, go.Figure):
-                    figures[name] = go.FigureWidget(value)
+                    figures[name] = go.FigureWidget(theme.readable(value))
                 else:
                     panes[name] = widgets.HTML(_as_html(value))
             self._live = (figures, panes)
@@ -175,7 +211,7 @@ class ControlPanel:
             if value is previous.get(name):  # render returned the very same object (cached): nothing to patch
                 continue
             if name in self.figures:
-                update_in_place(self.figures[name], value)
+                update_in_place(self.figures[name], theme.readable(value))
             elif name in self.panes:
                 self.panes[name].value = _as_html(value)
 
@@ -204,8 +240,9 @@ class ControlPanel:
         return widgets.VBox([grid, self.status, *self.panes.values(), *self.figures.values()])
 
     def display(self, interactive: bool) -> None:
-        """Show live controls in JupyterLab, or the static outputs for the current values in a report."""
-        if interactive:
+        """Show live controls in JupyterLab, or the static outputs for the current values in a report (and
+        whenever no live frontend will ever show the widgets: papermill, nbconvert; see ``live_frontend``)."""
+        if interactive and live_frontend():
             display(self.widget())
             return
         for value in self._static.values():

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 from plotly.offline import get_plotlyjs
 
-from crossborder.core import facts, registry
+from crossborder.core import facts, registry, theme
 from crossborder.core.fmt import money, percent
 from crossborder.core.i18n import country_name, t
 from crossborder.notebook import tags
@@ -66,9 +66,42 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def _plotly_html(fig: dict, div_id: str) -> str:
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _axis_dates(values: object) -> list[str]:
+    if not isinstance(values, (list, tuple)) or not values:
+        return []
+    dates = [v for v in values if isinstance(v, str) and _ISO_DATE.match(v)]
+    return dates if len(dates) == len([v for v in values if v is not None]) else []
+
+
+def numeric_date_axes(fig: dict, lang: str) -> dict:
+    """Date axes in a zh-TW report show numeric dates (2026-01, or 01-15 within a few months), never the
+    English month names plotly prints by default; in place, returned for chaining. An axis with its own
+    ``tickformat`` is left as it is."""
+    if lang == "en":
+        return fig
+    layout = fig.setdefault("layout", {})
+    for trace in fig.get("data", []):
+        for letter in ("x", "y"):
+            dates = sorted(_axis_dates(trace.get(letter)))
+            if not dates:
+                continue
+            ref = trace.get(f"{letter}axis", letter)
+            axis = layout.setdefault(f"{letter}axis{ref[1:]}", {})
+            if "tickformat" in axis:
+                continue
+            span = (date.fromisoformat(dates[-1][:10]) - date.fromisoformat(dates[0][:10])).days
+            axis["tickformat"] = "%Y-%m" if span > 120 else "%m-%d"
+    return fig
+
+
+def _plotly_html(fig: dict, div_id: str, lang: str = "en") -> str:
     # Data, not code: a JSON block the document's one chart script reads, so the only scripts that run are
     # the ones the Content-Security-Policy names by hash.
+    fig = theme.readable_json(copy.deepcopy(dict(fig)))  # the template's minimum font, whatever made the figure
+    numeric_date_axes(fig, lang)
     return _env().get_template("chart.html.j2").render(div_id=div_id, figure={
         "data": fig.get("data", []), "layout": fig.get("layout", {}), "config": {**PLOTLY_CONFIG, "staticPlot": True}})
 
@@ -88,7 +121,7 @@ def report_notebook(nb: nbformat.NotebookNode, lang: str, prefix: str) -> nbform
             data = out.get("data", {})
             if PLOTLY_MIME in data:
                 n += 1
-                out = nbformat.v4.new_output("display_data", data={"text/html": _plotly_html(data[PLOTLY_MIME], f"{prefix}-fig{n}")})
+                out = nbformat.v4.new_output("display_data", data={"text/html": _plotly_html(data[PLOTLY_MIME], f"{prefix}-fig{n}", lang)})
             elif HEADLINE_MIME in data:
                 d = data[HEADLINE_MIME]
                 out = nbformat.v4.new_output("display_data", data={"text/html": _env().get_template(

@@ -44,6 +44,7 @@ class ServeOptions:
     kernel_memory_mb: int = 2048
     server_memory_mb: int = 4096
     token: str | None = None  # None: a fresh random one
+    lang: str = "zh-TW"       # the apps' language (one-language copies without exercises and solutions)
 
     def check(self) -> ServeOptions:
         bounds = {"--max-apps": (self.max_kernels, 1, 200), "--idle-minutes": (self.idle_minutes, 1, 24 * 60),
@@ -98,8 +99,11 @@ FULL_PAGE = """<!DOCTYPE html>
 """
 
 
-def voila_command(opts: ServeOptions) -> list[str]:
-    target = str(notebooks_dir() / opts.notebook) if opts.notebook else str(notebooks_dir())
+def voila_command(opts: ServeOptions, apps: Path | None = None) -> list[str]:
+    """``apps``: the folder of app copies (``workshop.app_notebooks``: one language, no exercises or solutions;
+    Voilà ignores the TagRemovePreprocessor option below, which stays as a second guard)."""
+    base = apps or notebooks_dir()
+    target = str(base / opts.notebook) if opts.notebook else str(base)
     km = "MappingKernelManager"
     return [
         sys.executable, "-m", "voila", target, "--no-browser", f"--port={opts.port}", "--Voila.port_retries=0",
@@ -236,6 +240,9 @@ def serve(opts: ServeOptions, out=sys.stderr) -> int:
     opts = ServeOptions(**{**opts.__dict__, "port": port})
     token = opts.token or secrets.token_urlsafe(24)
     folder = prepare(opts, run_dir())
+    from crossborder.workshop import app_notebooks
+
+    apps = app_notebooks(opts.lang, folder / "apps")
     print(f"Serving the workbook as apps (code hidden); open:\n    {app_url(opts, token)}\n"
           f"At most {opts.max_kernels} apps at once, idle ones closed after {opts.idle_minutes} min, "
           f"{opts.kernel_memory_mb} MB each. Saving from the apps: "
@@ -248,7 +255,7 @@ def serve(opts: ServeOptions, out=sys.stderr) -> int:
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     proc = None
     try:
-        proc = subprocess.Popen(voila_command(opts), env=voila_env(opts, folder, token), cwd=PROJ_ROOT,
+        proc = subprocess.Popen(voila_command(opts, apps), env=voila_env(opts, folder, token), cwd=PROJ_ROOT,
                                 start_new_session=True, preexec_fn=_server_limits(opts.server_memory_mb),
                                 stdin=subprocess.DEVNULL)
         _wait_listening(proc, port)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.fmt import money, percent
-from crossborder.core.i18n import t
+from crossborder.core.i18n import catalogue, t
 from crossborder.scenario import Scenario
 
 from .disciplines import scores
@@ -127,6 +127,16 @@ def outcome_table(c: Case, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("business_case.col_metric", lang), t("business_case.col_value", lang)])
 
 
+def _seg(segment: str, lang: str) -> str:
+    return t(f"business_case.seg_{segment}", lang)
+
+
+def _terms(instrument: str, lang: str) -> str:
+    """A payment instrument's name in the report's language (its id when the workbook has no name for it)."""
+    key = f"business_case.term_{instrument}"
+    return t(key, lang) if key in catalogue() else instrument
+
+
 def drivers_table(c: Case, lang: str) -> pd.DataFrame:
     """The inputs each chapter contributes, as used by the model."""
     i, ctx, cur = c.inputs, c.ctx, c.home
@@ -138,8 +148,10 @@ def drivers_table(c: Case, lang: str) -> pd.DataFrame:
         (t("business_case.input_leads", lang), f"{leads_per_month(i)[-1].sum():.1f}", "02"),
         (t("business_case.input_conversion", lang), percent(float(c.drivers.draws.conversion.mean()), lang, 1), "07"),
         (t("business_case.input_price", lang, product=ctx.product),
-         sep.join(f"{s}: {money(p, ctx.invoice, lang)}" for s, p in zip(segs, i.price)), "03"),
-        (t("business_case.input_terms", lang), sep.join(f"{s}: {ctx.credit_terms[s]} ({d:.0f} d)" for s, d in zip(segs, i.receipt_days)), "04"),
+         sep.join(f"{_seg(s, lang)}: {money(p, ctx.invoice, lang)}" for s, p in zip(segs, i.price)), "03"),
+        (t("business_case.input_terms", lang), sep.join(
+            f"{_seg(s, lang)}: {_terms(ctx.credit_terms[s], lang)} ({t('business_case.days_short', lang, n=f'{d:.0f}')})"
+            for s, d in zip(segs, i.receipt_days)), "04"),
         (t("business_case.input_duty", lang), f"{percent(i.duty_share, lang, 1)} / {percent(i.vat_share, lang, 1)}", "06"),
         (t("business_case.input_compliance", lang), f"{money(i.compliance_cost, cur, lang)} · {ctx.days_to_ready:.0f} d", "06"),
         (t("business_case.input_hedge", lang, strategy=ctx.recommended_hedge), percent(i.hedge_ratio, lang, 0), "05"),

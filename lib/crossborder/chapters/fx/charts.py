@@ -105,15 +105,21 @@ def cfar_cost_figure(a: Analysis, lang: str) -> go.Figure:
     unit = 1e6
     labels = [strategy_label(n, a.policy, lang) for n in s.index]
     fig = theme.figure(t("fx.cfar_title", lang), height=430, margin=dict(l=10, r=20, t=60, b=50))
+    # every bar labelled with its value: a CFaR of 0.0 (a full hedge) is a bar of no length, not missing data
+    def labels_of(values: pd.Series) -> list[str]:
+        return [fmt.number(v, lang, 1) for v in values / unit]
+
     fig.add_bar(y=labels, x=s["cfar95"] / unit, orientation="h", name=t("fx.cfar_at", lang, level="95%"),
-                marker_color=theme.COLORWAY[0])
+                marker_color=theme.COLORWAY[0], text=labels_of(s["cfar95"]), textposition="outside", cliponaxis=False)
     fig.add_bar(y=labels, x=s["cfar_level"] / unit, orientation="h",
-                name=t("fx.cfar_at", lang, level=fmt.percent(a.level, lang, 0)), marker_color=theme.COLORWAY[4])
+                name=t("fx.cfar_at", lang, level=fmt.percent(a.level, lang, 0)), marker_color=theme.COLORWAY[4],
+                text=labels_of(s["cfar_level"]), textposition="outside", cliponaxis=False)
     tol = a.tolerance * a.budget_total / unit
     fig.add_scatter(x=[tol, tol], y=[labels[0], labels[-1]], mode="lines", line=dict(color=theme.COLORWAY[3], dash="dash"),
                     name=t("fx.tolerance", lang, tol=fmt.percent(a.tolerance, lang, 0)))
     fig.add_bar(y=labels, x=s["cost"] / unit, orientation="h", name=t("fx.expected_cost", lang),
-                marker_color=theme.COLORWAY[1], xaxis="x2", yaxis="y")
+                marker_color=theme.COLORWAY[1], xaxis="x2", yaxis="y", text=labels_of(s["cost"]),
+                textposition="outside", cliponaxis=False)
     fig.update_layout(
         barmode="group", legend=dict(y=-0.16, yanchor="top"),
         yaxis=dict(autorange="reversed", automargin=True),

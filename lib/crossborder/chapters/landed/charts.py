@@ -121,9 +121,9 @@ def waterfall_figure(q: Quote, lang: str) -> go.Figure:
                       increasing=dict(marker=dict(color=theme.COLORWAY[1])),
                       decreasing=dict(marker=dict(color=theme.COLORWAY[2])),
                       totals=dict(marker=dict(color=theme.COLORWAY[0])), textfont=dict(size=9))
-    goods = float(q.summary["goods"])
     top = float(q.summary["cash_out"])
-    fig.update_yaxes(title_text=t("landed.axis_amount", lang, currency=cur), range=[goods * 0.9, top * 1.04])
+    # the axis starts at 0: a cut axis would make the duty and freight steps look several times their size
+    fig.update_yaxes(title_text=t("landed.axis_amount", lang, currency=cur), range=[0, top * 1.08], rangemode="tozero")
     fig.update_xaxes(tickangle=-40, tickfont=dict(size=9))
     fig.update_layout(margin=dict(l=70, r=20, t=60, b=150), showlegend=False)
     return fig

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crossborder.core.fmt import number, percent, points
-from crossborder.core.i18n import country_in_text, country_name, in_sentence, t
+from crossborder.core.i18n import catalogue, country_in_text, country_name, in_sentence, t
 from crossborder.scenario import Scenario
 
 from .data import Data, _lang_col, criterion_label, pilot_frame, pilot_inputs, tariff_for_origin
@@ -58,13 +58,19 @@ def _sentences(parts: list[str], lang: str) -> str:
 
 # ============================================================================================ tables
 
+def _unit(criterion: str, unit: str, lang: str) -> str:
+    """A criterion's unit in the report's language (the data file spells it in English)."""
+    key = f"markets.unit_{criterion}"
+    return t(key, lang) if key in catalogue() else unit
+
+
 def criteria_table(data: Data, lang: str) -> pd.DataFrame:
     """The criteria with direction, unit, default weight and provenance, in the report's language."""
     c = data.criteria
     return pd.DataFrame({
         t("markets.col_criterion", lang): [_label(data, k, lang) for k in c.index],
         t("markets.col_direction", lang): [t(f"markets.direction_short_{d}", lang) for d in c["direction"]],
-        t("markets.col_unit", lang): c["unit"].to_list(),
+        t("markets.col_unit", lang): [_unit(k, u, lang) for k, u in zip(c.index, c["unit"])],
         t("markets.col_default_weight", lang): [percent(w / c["weight"].sum(), lang, 0) for w in c["weight"]],
         t("markets.col_provenance", lang): [t(f"markets.provenance_{p}", lang) for p in c["provenance"]],
         t("common.source", lang): [f"{s} ({t('common.as_of', lang)} {d:%Y-%m-%d})" for s, d in zip(c["source"], c["as_of"])],

@@ -131,5 +131,6 @@ def margin_figure(book: PriceBook, risk: MarginRisk, tiers: pd.DataFrame, lang: 
                        line=dict(color=theme.RAG["red"], width=2, dash="dash")))
     return _figure(t("pricing.chart_margin_title", lang, draws=number(len(risk.costs), lang)), traces,
                    xaxis_title_text=t("pricing.axis_margin", lang), yaxis_title_text=t("pricing.axis_share_draws", lang),
-                   legend=dict(orientation="v", x=0.0, xanchor="left", y=1.0, yanchor="top",
-                               bgcolor="rgba(255,255,255,0.75)"))
+                   # the legend below the plot area, never over the distributions
+                   legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0.0, xanchor="left"),
+                   height=480, margin=dict(l=60, r=20, t=60, b=130))
