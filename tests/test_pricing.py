@@ -624,3 +624,15 @@ def test_headline_points(market, lang):
     assert fmt.money(float(tiers["recommended_price"].iloc[0]), b.currency, lang, exact=True) in points[0]
     absorb = pricing.absorbable_cost_shift(b, model)
     assert fmt.percent(float(absorb["headroom"].min()), lang) in points[1]
+
+
+def test_the_user_s_own_product_table_replaces_the_shipped_one(tmp_path, monkeypatch):
+    """A team's products.csv (or products.xlsx) in the user folder is the one every chapter reads."""
+    monkeypatch.setenv("CROSSBORDER_HOME", str(tmp_path))
+    shipped = pricing.load_products()
+    (tmp_path / "data").mkdir()
+    text = (pricing.PRODUCTS_FILE).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    (tmp_path / "data" / "products.csv").write_text("".join(lines[:2]), encoding="utf-8")   # the header and one product
+    own = pricing.load_products()
+    assert len(own) == 1 and len(shipped) > 1 and own.index[0] == shipped.index[0]

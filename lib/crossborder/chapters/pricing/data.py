@@ -17,7 +17,7 @@ import pycountry
 
 from crossborder.core import rates
 from crossborder.core.errors import InputError
-from crossborder.core.paths import DATA_DIR, relative
+from crossborder.core.paths import DATA_DIR, data_file, relative
 from crossborder.core.rates import RatesSection
 from crossborder.core.tables import Column, read_table
 
@@ -69,14 +69,17 @@ PRODUCT_COLUMNS: dict[str, Column] = {
 }
 
 
-def load_products(path: Path = PRODUCTS_FILE) -> pd.DataFrame:
-    """Read and validate the product table (a small PIM), indexed by model.
+def load_products(path: Path | None = None) -> pd.DataFrame:
+    """Read and validate the product table (a small PIM), indexed by model: ``path``, else the user's own
+    ``<user folder>/data/products.csv`` or ``products.xlsx`` when there is one (``core.paths.data_file``), else the
+    shipped ``data/products.csv``.
 
     Beyond each column's type and range (``tables.read_table``), rows are checked for values that cannot be
     true: a lead longer than the screw, a packed density above steel's, a lead on a part that has none, a
     cost without its currency, an unknown currency or plant, a malformed HS code. Errors name the file, the
     line, the product and the field.
     """
+    path = Path(path) if path is not None else data_file("products.csv")
     table = read_table(path, PRODUCT_COLUMNS, key="model")
     where = relative(path)
 
